@@ -1,0 +1,100 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/neogenesys/console/internal/store"
+)
+
+// public marks a route that needs no sign-in.
+const public store.Role = ""
+
+// route is one line of the route table: who may call it and what runs.
+type route struct {
+	Method  string
+	Path    string
+	Role    store.Role // minimum role; public for none
+	Summary string
+	handle  func(w http.ResponseWriter, r *http.Request) error
+	stream  bool // long-lived response (SSE): no write timeout metrics
+}
+
+// Pattern is the ServeMux pattern of the route.
+func (rt route) Pattern() string { return rt.Method + " " + rt.Path }
+
+// routes is the whole HTTP surface, read top to bottom. The OpenAPI document
+// and the authorization tests are checked against it.
+func (s *Server) routes() []route {
+	const (
+		viewer   = store.RoleViewer
+		operator = store.RoleOperator
+		admin    = store.RoleAdmin
+	)
+	return []route{
+		// Probes, metrics and the API document.
+		{"GET", "/healthz", public, "Process is alive", s.healthz, false},
+		{"GET", "/readyz", public, "Store and Headscale answer", s.readyz, false},
+		{"GET", "/metrics", public, "Prometheus metrics", s.metricsHandler, false},
+		{"GET", "/api/openapi.json", public, "This API's OpenAPI 3.1 document", s.openapi, false},
+
+		// Signing in.
+		{"POST", "/api/v1/auth/login", public, "Sign in with a username and password; sets the session cookie", s.login, false},
+		{"POST", "/api/v1/auth/logout", viewer, "Sign out: end this session", s.logout, false},
+		{"GET", "/api/v1/auth/me", viewer, "Who the caller is", s.me, false},
+
+		// The seed contract (camelCase, as the original console defined it).
+		{"POST", "/api/headscale/machines/register", operator, "Mint a single-use key for a named machine, with install commands", s.seedRegister, false},
+		{"GET", "/api/headscale/machines", viewer, "List machines (tailnet nodes) in the seed's shape", s.seedMachines, false},
+		{"DELETE", "/api/headscale/machines/{id}", operator, "Revoke a machine: delete the node from Headscale", s.seedDeleteMachine, false},
+		{"POST", "/api/headscale/preauthkeys", operator, "Mint a pre-auth key in the seed's shape", s.seedPreAuthKey, false},
+
+		// Tailnet nodes.
+		{"GET", "/api/v1/nodes", viewer, "List nodes; filters q, user, tag, online, expired", s.listNodes, false},
+		{"GET", "/api/v1/nodes/{id}", viewer, "Get one node", s.getNode, false},
+		{"POST", "/api/v1/nodes/{id}/rename", operator, "Rename a node", s.renameNode, false},
+		{"PUT", "/api/v1/nodes/{id}/tags", operator, "Replace a node's tags", s.setNodeTags, false},
+		{"PUT", "/api/v1/nodes/{id}/routes", operator, "Replace a node's approved routes (subnets and exit routes)", s.setNodeRoutes, false},
+		{"POST", "/api/v1/nodes/{id}/exit-node", operator, "Approve or withdraw a node as exit node", s.setExitNode, false},
+		{"POST", "/api/v1/nodes/{id}/expire", operator, "Expire a node's key now: the machine is logged out", s.expireNode, false},
+		{"POST", "/api/v1/nodes/{id}/disable-expiry", operator, "Make a node's key never expire", s.disableNodeExpiry, false},
+		{"DELETE", "/api/v1/nodes/{id}", operator, "Delete (revoke) a node", s.deleteNode, false},
+
+		// Machines waiting for approval after `tailscale up` without a key.
+		{"POST", "/api/v1/logins/{authId}/approve", operator, "Register a waiting machine for a user or tags", s.approveLogin, false},
+		{"POST", "/api/v1/logins/{authId}/reject", operator, "Reject a waiting machine", s.rejectLogin, false},
+
+		// Pre-auth keys.
+		{"GET", "/api/v1/preauthkeys", viewer, "List pre-auth keys (masked)", s.listKeys, false},
+		{"POST", "/api/v1/preauthkeys", operator, "Mint a pre-auth key for a user or tags", s.createKey, false},
+		{"POST", "/api/v1/preauthkeys/{id}/expire", operator, "Expire a pre-auth key", s.expireKey, false},
+		{"DELETE", "/api/v1/preauthkeys/{id}", operator, "Delete a pre-auth key", s.deleteKey, false},
+
+		// Tailnet users.
+		{"GET", "/api/v1/users", viewer, "List tailnet users", s.listUsers, false},
+		{"POST", "/api/v1/users", admin, "Create a tailnet user", s.createUser, false},
+		{"POST", "/api/v1/users/{id}/rename", admin, "Rename a tailnet user", s.renameUser, false},
+		{"DELETE", "/api/v1/users/{id}", admin, "Delete a tailnet user", s.deleteUser, false},
+
+		// Policy.
+		{"GET", "/api/v1/policy", viewer, "Get the tailnet policy (HuJSON)", s.getPolicy, false},
+		{"POST", "/api/v1/policy/check", operator, "Check a policy without saving it", s.checkPolicy, false},
+		{"PUT", "/api/v1/policy", admin, "Check and save the tailnet policy", s.setPolicy, false},
+
+		// Console accounts and API tokens.
+		{"GET", "/api/v1/accounts", admin, "List console accounts", s.listAccounts, false},
+		{"POST", "/api/v1/accounts", admin, "Create a console account", s.createAccount, false},
+		{"PATCH", "/api/v1/accounts/{id}", admin, "Change an account's role, password or disabled flag", s.updateAccount, false},
+		{"DELETE", "/api/v1/accounts/{id}", admin, "Delete a console account", s.deleteAccount, false},
+		{"GET", "/api/v1/tokens", viewer, "List API tokens: yours, or everyone's for admins with all=true", s.listTokens, false},
+		{"POST", "/api/v1/tokens", viewer, "Create an API token (shown once)", s.createToken, false},
+		{"DELETE", "/api/v1/tokens/{id}", viewer, "Revoke an API token", s.revokeToken, false},
+
+		// Audit, Headscale status and live events.
+		{"GET", "/api/v1/audit", viewer, "Audit trail; filters user, action, target, since, until, before, limit", s.listAudit, false},
+		{"GET", "/api/v1/headscale", viewer, "The Headscale connection and its health", s.headscaleStatus, false},
+		{"GET", "/api/v1/events", viewer, "Live changes as Server-Sent Events", s.events, true},
+
+		// The web app (and its index.html fallback).
+		{"GET", "/", public, "Web console", s.ui, false},
+	}
+}
