@@ -1,0 +1,59 @@
+# Neogenesys Console. `make help` lists the targets.
+SHELL := /bin/bash
+GO ?= go
+BIN := $(CURDIR)/bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/neogenesys/console/internal/cli.Version=$(VERSION)
+TOOLS := $(BIN)/headscale $(BIN)/tailscale $(BIN)/tailscaled
+LISTEN ?= 127.0.0.1:8080
+CONFIG ?=
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(TOOLS) &: tools/go.mod tools/go.sum
+	@mkdir -p $(BIN)
+	@echo ">> building pinned headscale, tailscale and tailscaled (tools/go.mod); the first build takes a few minutes"
+	cd tools && $(GO) build -trimpath -o $(BIN)/ github.com/juanfont/headscale/cmd/headscale tailscale.com/cmd/tailscale tailscale.com/cmd/tailscaled
+	@touch $(TOOLS)
+
+.PHONY: tools
+tools: $(TOOLS) ## Build the pinned headscale, tailscale and tailscaled into bin/
+
+.PHONY: web
+web: ## Build the web app into web/dist (needs Node 20 and npm)
+	@if [ -f web/package.json ]; then cd web && npm ci --no-audit --no-fund && npm run build; else echo ">> no web app yet (web/package.json); the console serves a minimal page"; fi
+
+.PHONY: build
+build: web ## Build bin/neoconsole with the web app embedded
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/neoconsole ./cmd/neoconsole
+
+.PHONY: run
+run: tools build ## Start the console on http://$(LISTEN) with a managed Headscale (data in ./data)
+	@$(BIN)/neoconsole admin create --username admin --if-no-admin $(if $(CONFIG),--config $(CONFIG))
+	@echo ">> sign in at http://$(LISTEN) as 'admin' with the password printed above (printed once, on the first run)"
+	@echo ">> API token for scripts and the CLI: bin/neoconsole tokens create --user admin --name cli"
+	NEOCONSOLE_HTTP_LISTEN=$(LISTEN) $(BIN)/neoconsole serve $(if $(CONFIG),--config $(CONFIG))
+
+.PHONY: test
+test: tools ## Run every test: unit, store on SQLite and PostgreSQL, real Headscale and tailscaled
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+.PHONY: test-short
+test-short: ## Quick tests only (leaves out the slow suites)
+	$(GO) test -short ./...
+
+.PHONY: bench
+bench: tools ## Run the benchmarks and print their figures
+	$(GO) test -run '^$$' -bench . -benchtime 3s -timeout 60m ./...
+
+.PHONY: lint
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+.PHONY: clean
+clean: ## Remove build output (keeps ./data)
+	rm -rf $(BIN)/neoconsole web/dist/assets web/dist/index.html

@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/neogenesys/console/config"
+	"github.com/neogenesys/console/headscale"
+	"github.com/neogenesys/console/internal/audit"
+	"github.com/neogenesys/console/internal/auth"
+	"github.com/neogenesys/console/internal/events"
+	"github.com/neogenesys/console/internal/server"
+	"github.com/neogenesys/console/internal/store"
+	"github.com/neogenesys/console/internal/tailnet"
+	"github.com/neogenesys/console/web"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+func runServe(e Env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfgFile := fs.String("config", "", "configuration file (YAML); default none, or NEOCONSOLE_CONFIG")
+	listen := fs.String("listen", "", "address to serve on, overriding http.listen")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErr("serve takes no arguments, got %q", pos)
+	}
+	env := e.Environ
+	if *listen != "" {
+		env = append(append([]string(nil), env...), "NEOCONSOLE_HTTP_LISTEN="+*listen)
+	}
+	cfg, err := config.Load(configPath(e, *cfgFile), env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, e)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, cfg, log)
+}
+
+func newLogger(cfg config.Config, e Env) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(e.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(e.Stderr, opts))
+}
+
+// openStore opens the configured database and runs its migrations.
+func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	if cfg.Store.Driver == "postgres" {
+		dsn, err := cfg.PostgresDSN()
+		if err != nil {
+			return nil, err
+		}
+		return store.OpenPostgres(ctx, dsn)
+	}
+	return store.OpenSQLite(ctx, cfg.SQLitePath())
+}
+
+// managedConfig turns the console's config into the managed Headscale's.
+func managedConfig(cfg config.Config) headscale.ManagedConfig {
+	m := cfg.Headscale.Managed
+	dir, _ := filepath.Abs(cfg.HeadscaleDir())
+	bin := m.Binary
+	if !strings.ContainsRune(bin, '/') {
+		// Prefer the pinned build next to the console (make tools), then PATH.
+		if exe, err := os.Executable(); err == nil {
+			if p := filepath.Join(filepath.Dir(exe), bin); fileExists(p) {
+				bin = p
+			}
+		}
+	}
+	return headscale.ManagedConfig{
+		Binary: bin, Dir: dir, ServerURL: m.ServerURL, ListenAddr: m.ListenAddr, MetricsAddr: m.MetricsAddr,
+		STUNAddr: m.STUNAddr, PrefixV4: m.PrefixV4, PrefixV6: m.PrefixV6, BaseDomain: m.BaseDomain,
+		MagicDNS: m.MagicDNS, Nameservers: m.Nameservers, LogLevel: m.LogLevel,
+	}
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+// serve runs the console until ctx ends, then shuts down in order: stop
+// accepting, drain requests, stop background work, stop Headscale, close the store.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+
+	reg := prometheus.NewRegistry()
+	dial := headscale.DialConfig{Timeout: cfg.Headscale.Timeout, OnCall: server.HeadscaleCallObserver(reg)}
+	var sup *headscale.Supervisor
+	info := server.HeadscaleInfo{Mode: cfg.Headscale.Mode, LoginServer: cfg.HeadscaleServerURL()}
+	if cfg.Headscale.Mode == "managed" {
+		dial.Address = "unix://" + managedConfig(cfg).SocketPath()
+	} else {
+		key, err := cfg.HeadscaleAPIKey()
+		if err != nil {
+			return err
+		}
+		ext := cfg.Headscale.External
+		dial.Address, dial.APIKey = ext.Address, key
+		dial.Insecure, dial.CAFile, dial.ServerName = ext.TLS.Insecure, ext.TLS.CAFile, ext.TLS.ServerName
+	}
+	info.Address = dial.Address
+	hc, err := headscale.Dial(dial)
+	if err != nil {
+		return err
+	}
+	defer hc.Close()
+	if cfg.Headscale.Mode == "managed" {
+		mc := managedConfig(cfg)
+		sup = headscale.NewSupervisor(mc, log.With("component", "headscale"), hc.Health)
+		startCtx, cancel := context.WithTimeout(ctx, 90*time.Second)
+		err = sup.Start(startCtx)
+		cancel()
+		if err != nil {
+			return err
+		}
+		defer func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			if err := sup.Stop(stopCtx); err != nil {
+				log.Error("stop managed headscale", "error", err)
+			}
+		}()
+		log.Info("managed headscale running", "login_server", mc.ServerURL, "dir", mc.Dir)
+	}
+
+	hub := events.NewHub()
+	view := tailnet.NewView(hc, hub, log.With("component", "nodeview"), cfg.Headscale.RefreshInterval)
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	go view.Run(bg)
+
+	srv, err := server.New(server.Deps{
+		Config: cfg, Log: log, Store: st, Headscale: hc, Nodes: view,
+		Auth: auth.NewService(st, cfg.Auth.SessionTTL), Audit: audit.New(st, log), Events: hub,
+		HeadscaleInfo: func() server.HeadscaleInfo {
+			i := info
+			if sup != nil {
+				s := sup.Status()
+				i.Managed = &s
+			}
+			return i
+		},
+		Registry: reg, UI: web.Handler(), Version: Version,
+	})
+	if err != nil {
+		return err
+	}
+	go sweepSessions(bg, st, log)
+
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Listen, err)
+	}
+	hs := &http.Server{
+		Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.HTTP.TLSCert != "" {
+			errc <- hs.ServeTLS(ln, cfg.HTTP.TLSCert, cfg.HTTP.TLSKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	log.Info("console listening", "url", cfg.PublicURL(), "addr", ln.Addr().String(), "headscale_mode", cfg.Headscale.Mode)
+	countAdmins(ctx, st, log, cfg)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("shutdown", "error", err)
+	}
+	stopBG()
+	return nil
+}
+
+// countAdmins tells the operator how to get in when there is no admin yet.
+func countAdmins(ctx context.Context, st store.Store, log *slog.Logger, cfg config.Config) {
+	n, err := st.CountUsers(ctx, store.RoleAdmin)
+	if err == nil && n == 0 {
+		log.Warn("no admin account yet: create one with `neoconsole admin create --username admin`" + configHint(cfg))
+	}
+}
+
+func configHint(cfg config.Config) string {
+	if cfg.DataDir != "./data" {
+		return " (with the same config or NEOCONSOLE_DATA_DIR)"
+	}
+	return ""
+}
+
+func sweepSessions(ctx context.Context, st store.Store, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := st.DeleteExpiredSessions(ctx, time.Now()); err != nil {
+				log.Warn("sweep sessions", "error", err)
+			} else if n > 0 {
+				log.Debug("swept expired sessions", "count", n)
+			}
+		}
+	}
+}
