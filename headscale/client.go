@@ -67,8 +67,8 @@ type Node struct {
 	UserID          uint64    `json:"userId"`
 	IPAddresses     []string  `json:"ipAddresses"`
 	Online          bool      `json:"online"`
-	LastSeen        time.Time `json:"lastSeen"`
-	Expiry          time.Time `json:"expiry"` // zero: never expires
+	LastSeen        time.Time `json:"lastSeen,omitzero"` // absent: never seen
+	Expiry          time.Time `json:"expiry,omitzero"`   // absent: never expires
 	CreatedAt       time.Time `json:"createdAt"`
 	Tags            []string  `json:"tags"`
 	ApprovedRoutes  []string  `json:"approvedRoutes"`

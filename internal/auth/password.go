@@ -27,16 +27,24 @@ const (
 // MinPasswordLength is the shortest password accepted for a console account.
 const MinPasswordLength = 10
 
-// ErrWeakPassword is returned for passwords shorter than MinPasswordLength.
-var ErrWeakPassword = fmt.Errorf("password must be at least %d characters", MinPasswordLength)
+// ErrWeakPassword is returned for passwords too short or too long.
+var ErrWeakPassword = errors.New("unacceptable password")
+
+// ValidatePassword says what is wrong with a new password, if anything.
+func ValidatePassword(password string) error {
+	if len(password) < MinPasswordLength {
+		return fmt.Errorf("%w: it must be at least %d characters", ErrWeakPassword, MinPasswordLength)
+	}
+	if len(password) > 1024 {
+		return fmt.Errorf("%w: it must be at most 1024 bytes", ErrWeakPassword)
+	}
+	return nil
+}
 
 // HashPassword returns an encoded argon2id hash of password.
 func HashPassword(password string) (string, error) {
-	if len(password) < MinPasswordLength {
-		return "", ErrWeakPassword
-	}
-	if len(password) > 1024 {
-		return "", errors.New("password must be at most 1024 bytes")
+	if err := ValidatePassword(password); err != nil {
+		return "", err
 	}
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {

@@ -97,8 +97,10 @@ func readPassword(e Env) (string, error) {
 		return "", fmt.Errorf("read password from stdin: %w", err)
 	}
 	pw := strings.TrimRight(line, "\r\n")
-	if pw != "" && len(pw) < auth.MinPasswordLength {
-		return "", auth.ErrWeakPassword
+	if pw != "" {
+		if err := auth.ValidatePassword(pw); err != nil {
+			return "", err
+		}
 	}
 	return pw, nil
 }

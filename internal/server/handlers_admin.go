@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/neogenesys/console/headscale"
 	"github.com/neogenesys/console/internal/auth"
 	"github.com/neogenesys/console/internal/store"
 )
@@ -122,7 +123,7 @@ func (s *Server) checkPolicy(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := s.Headscale.CheckPolicy(r.Context(), doc); err != nil {
-		return err
+		return policyProblem(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"valid": true})
 	return nil
@@ -136,7 +137,7 @@ func (s *Server) setPolicy(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.Headscale.SetPolicy(r.Context(), doc)
 	s.record(r, "policy.set", "policy", err, map[string]any{"bytes": len(doc)})
 	if err != nil {
-		return err
+		return policyProblem(err)
 	}
 	s.Events.Publish("policy.updated", map[string]time.Time{"updatedAt": p.UpdatedAt})
 	writeJSON(w, http.StatusOK, p)
@@ -201,8 +202,10 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, s.Config.HTTP.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	if req.Password != nil && len(*req.Password) < auth.MinPasswordLength {
-		return auth.ErrWeakPassword
+	if req.Password != nil {
+		if err := auth.ValidatePassword(*req.Password); err != nil {
+			return err
+		}
 	}
 	u, err := s.Store.GetUser(r.Context(), id)
 	if err != nil {
@@ -365,10 +368,11 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	id, err := s.accountID(r)
-	if err != nil {
-		return err
+	tid, err := pathID(r, "id")
+	if err != nil || tid > 1<<62 {
+		return fmt.Errorf("%w: token id", errNotFound)
 	}
+	id := int64(tid)
 	t, err := s.Store.GetToken(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && t.UserID != p.User.ID && p.User.Role != store.RoleAdmin) {
 		return fmt.Errorf("%w: token %d", errNotFound, id)
@@ -436,4 +440,14 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, body)
 	return nil
+}
+
+// policyProblem turns Headscale's verdict on a policy into an invalid_policy
+// problem that carries Headscale's explanation.
+func policyProblem(err error) error {
+	var he *headscale.Error
+	if errors.As(err, &he) && errors.Is(err, headscale.ErrInvalidArgument) {
+		return fmt.Errorf("%w: %s", errInvalidPolicy, he.Message)
+	}
+	return err
 }

@@ -33,17 +33,12 @@ type keySpec struct {
 // The returned key holds the full secret; nothing else keeps it.
 func (s *Server) mintKey(r *http.Request, spec keySpec) (headscale.PreAuthKey, error) {
 	p := principalFrom(r.Context())
-	if ok, wait := s.mintLimiter.allow(fmt.Sprintf("user:%d", p.User.ID)); !ok {
-		err := rateLimitedError{retryAfter: wait}
-		s.record(r, "preauthkey.create", "", err, map[string]any{"reason": "rate limited"})
-		return headscale.PreAuthKey{}, err
-	}
 	if err := validateTags(spec.Tags); err != nil {
 		return headscale.PreAuthKey{}, err
 	}
 	now := time.Now()
 	switch {
-	case !spec.Expiration.After(now.Add(30 * time.Second)):
+	case !spec.Expiration.After(now.Add(time.Minute)):
 		return headscale.PreAuthKey{}, badRequest("expiration must be in the future (at least a minute from now)")
 	case spec.Expiration.After(now.Add(maxKeyLifetime)):
 		return headscale.PreAuthKey{}, badRequest("expiration must be within %d days", int(maxKeyLifetime.Hours()/24))
@@ -60,6 +55,11 @@ func (s *Server) mintKey(r *http.Request, spec keySpec) (headscale.PreAuthKey, e
 		req.UserID = u.ID
 	} else if spec.User != "" {
 		return headscale.PreAuthKey{}, badRequest("give a user or tags, not both: a tagged key's nodes belong to their tags")
+	}
+	if ok, wait := s.mintLimiter.allow(fmt.Sprintf("user:%d", p.User.ID)); !ok {
+		err := rateLimitedError{retryAfter: wait}
+		s.record(r, "preauthkey.create", "", err, map[string]any{"reason": "rate limited"})
+		return headscale.PreAuthKey{}, err
 	}
 	detail := map[string]any{"user": spec.User, "tags": spec.Tags, "reusable": spec.Reusable,
 		"ephemeral": spec.Ephemeral, "expiration": spec.Expiration.UTC().Format(time.RFC3339)}
@@ -253,8 +253,8 @@ func (s *Server) seedRegister(w http.ResponseWriter, r *http.Request) error {
 	if req.ExpiresIn != nil {
 		hours = *req.ExpiresIn
 	}
-	if hours <= 0 || hours > maxKeyLifetime.Hours() {
-		return badRequest("expiresIn must be between 0 and %d hours", int(maxKeyLifetime.Hours()))
+	if hours < 1.0/30 || hours > maxKeyLifetime.Hours() {
+		return badRequest("expiresIn must be between 0.05 (3 minutes) and %d hours", int(maxKeyLifetime.Hours()))
 	}
 	ref := "mkey_" + randomHex(16)
 	k, err := s.mintKey(r, keySpec{User: req.User, Expiration: time.Now().Add(time.Duration(hours * float64(time.Hour))),

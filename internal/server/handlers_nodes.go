@@ -58,8 +58,8 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) error {
 	if f.Expired, err = parseBoolParam(r, "expired"); err != nil {
 		return err
 	}
-	if len(f.Q) > 200 {
-		return badRequest("q must be at most 200 characters")
+	if len(f.Q) > 200 || len(f.User) > 200 || len(f.Tag) > 200 {
+		return badRequest("q, user and tag must each be at most 200 characters")
 	}
 	snap, err := s.Nodes.Snapshot()
 	if err != nil {
@@ -285,8 +285,8 @@ func (s *Server) approveLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, s.Config.HTTP.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	if req.User == "" && len(req.Tags) == 0 {
-		return badRequest("give a user or at least one tag")
+	if (req.User == "") == (len(req.Tags) == 0) {
+		return badRequest("give a user or tags (tag:name), not both")
 	}
 	if err := validateTags(req.Tags); err != nil {
 		return err

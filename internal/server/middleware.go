@@ -52,22 +52,25 @@ func (s *Server) wrap(rt route) http.Handler {
 // refuses cross-origin unsafe requests that ride a cookie, and checks the
 // route's role. On success the principal is stored in r's context.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt route) error {
+	if rt.Role == public {
+		// No sign-in needed, and none looked up; a cross-site login is
+		// still refused.
+		if !isSafeMethod(r.Method) {
+			if err := s.cop.Check(r); err != nil {
+				return fmt.Errorf("%w: %v", errCrossOrigin, err)
+			}
+		}
+		return nil
+	}
 	p, authErr := s.authenticate(r)
-	bearer := p.TokenID != 0
-	if !bearer && !isSafeMethod(r.Method) {
-		// Browsers: refuse cross-site requests (CSRF), including login.
+	if p.TokenID == 0 && !isSafeMethod(r.Method) {
+		// Browsers: refuse cross-site requests riding the cookie (CSRF).
 		if err := s.cop.Check(r); err != nil {
 			return fmt.Errorf("%w: %v", errCrossOrigin, err)
 		}
 	}
 	if authErr != nil && !errors.Is(authErr, auth.ErrUnauthenticated) {
 		return authErr // the store failed: not the caller's fault
-	}
-	if rt.Role == public {
-		if authErr == nil {
-			*r = *r.WithContext(context.WithValue(r.Context(), principalKey, p))
-		}
-		return nil
 	}
 	if authErr != nil {
 		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
@@ -234,13 +237,11 @@ func (w *problemWriter) WriteHeader(code int) {
 	if (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) &&
 		strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain") {
 		w.swallow = true
-		w.Header().Del("X-Content-Type-Options")
 		codeName := "not_found"
 		detail := "no such route"
 		if code == http.StatusMethodNotAllowed {
 			codeName, detail = "method_not_allowed", "method not allowed here; allowed: "+w.Header().Get("Allow")
 		}
-		w.Header().Set("X-Content-Type-Options", "nosniff")
 		writeProblem(w.ResponseWriter, Problem{Status: code, Code: codeName, Detail: detail})
 		return
 	}

@@ -299,7 +299,7 @@ func TestOpenAPIShapes(t *testing.T) {
 		full, min any
 	}{
 		{"Problem", Problem{Type: "t", Title: "t", Status: 400, Detail: "d", Code: "c", RecoveryHint: "h"}, Problem{}},
-		{"Node", nodeOut(headscale.Node{ID: 1, PreAuthKeyID: 1}, now), nodeOut(headscale.Node{}, now)},
+		{"Node", nodeOut(headscale.Node{ID: 1, PreAuthKeyID: 1, LastSeen: now, Expiry: now}, now), nodeOut(headscale.Node{}, now)},
 		{"PreAuthKey", keyOut(headscale.PreAuthKey{ID: 1, User: "u"}), keyOut(headscale.PreAuthKey{})},
 		{"InstallCommand", enroll.Command{}, enroll.Command{}},
 		{"SeedMachine", seedMachine{}, seedMachine{}},

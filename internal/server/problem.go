@@ -35,6 +35,7 @@ var (
 	errUnsupportedMedia = errors.New("unsupported media type")
 	errCrossOrigin      = errors.New("cross-origin request refused")
 	errConflict         = errors.New("conflict")
+	errInvalidPolicy    = errors.New("invalid policy")
 )
 
 // rateLimitedError carries how long to wait.
@@ -74,6 +75,9 @@ func problemFor(err error) Problem {
 	case errors.Is(err, errBadRequest), errors.Is(err, auth.ErrInvalidInput), errors.Is(err, auth.ErrWeakPassword),
 		errors.Is(err, enroll.ErrInvalid):
 		return Problem{Status: http.StatusBadRequest, Code: "invalid_request", Detail: err.Error()}
+	case errors.Is(err, errInvalidPolicy):
+		return Problem{Status: http.StatusBadRequest, Code: "invalid_policy", Detail: err.Error(),
+			RecoveryHint: "Fix the policy where Headscale points, then check it again."}
 	case errors.Is(err, errNotFound), errors.Is(err, store.ErrNotFound):
 		return Problem{Status: http.StatusNotFound, Code: "not_found", Detail: err.Error()}
 	case errors.Is(err, errConflict), errors.Is(err, store.ErrConflict):

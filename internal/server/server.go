@@ -125,10 +125,12 @@ func (s *Server) ready(ctx context.Context) map[string]string {
 	defer cancel()
 	checks := map[string]string{"store": "ok", "headscale": "ok"}
 	if err := s.Store.Ping(ctx); err != nil {
-		checks["store"] = err.Error()
+		checks["store"] = "unavailable"
+		s.Log.Warn("readiness: store", "error", err)
 	}
 	if err := s.Headscale.Health(ctx); err != nil {
-		checks["headscale"] = err.Error()
+		checks["headscale"] = "unavailable"
+		s.Log.Warn("readiness: headscale", "error", err)
 	}
 	return checks
 }
