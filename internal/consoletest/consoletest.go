@@ -41,6 +41,7 @@ type options struct {
 	env     []string
 	managed bool
 	dataDir string
+	noWait  bool
 }
 
 // Option changes how Start runs the console.
@@ -61,6 +62,12 @@ func External(address, apiKey, loginServer string) Option {
 			"NEOCONSOLE_HEADSCALE_EXTERNAL_SERVER_URL="+loginServer,
 			"NEOCONSOLE_HEADSCALE_EXTERNAL_TLS_INSECURE=true")
 	}
+}
+
+// NoWait returns once the console serves HTTP, without waiting for /readyz
+// (for consoles that are meant not to be ready).
+func NoWait() Option {
+	return func(o *options) { o.noWait = true }
 }
 
 var (
@@ -138,7 +145,11 @@ func Start(tb testing.TB, opts ...Option) *Console {
 	}
 	go func() { _ = c.cmd.Wait(); logf.Close(); close(c.exited) }()
 	tb.Cleanup(c.Stop)
-	c.WaitReady(tb, 90*time.Second)
+	if o.noWait {
+		c.waitServing(tb, 60*time.Second)
+	} else {
+		c.WaitReady(tb, 90*time.Second)
+	}
 	return c
 }
 
@@ -177,6 +188,20 @@ func (c *Console) WaitReady(tb testing.TB, timeout time.Duration) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	tb.Fatalf("neoconsole not ready after %s; log:\n%s", timeout, c.Log())
+}
+
+// waitServing waits until /healthz answers.
+func (c *Console) waitServing(tb testing.TB, timeout time.Duration) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if resp, err := c.HTTP.Get(c.URL + "/healthz"); err == nil {
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tb.Fatalf("neoconsole not serving after %s; log:\n%s", timeout, c.Log())
 }
 
 // Log is the console's output so far (its end).

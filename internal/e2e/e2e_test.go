@@ -442,6 +442,13 @@ func TestHeadscaleKilled(t *testing.T) {
 	if out, err := c.Run("keys", "create", "--user", "default", "--token", c.AdminToken); err != nil {
 		t.Errorf("minting after recovery: %v\n%s", err, out)
 	}
+
+	// A clean shutdown stops the managed Headscale too.
+	newPID := st.Connection.Managed.PID
+	c.Stop()
+	if alive(newPID) {
+		t.Errorf("managed headscale (pid %d) still runs after the console stopped", newPID)
+	}
 }
 
 // TestConsoleOnPostgres runs the console on PostgreSQL, as replicas do.
@@ -466,5 +473,103 @@ func TestConsoleOnPostgres(t *testing.T) {
 	c.Do(t, "GET", "/api/v1/audit?action=preauthkey.*", c.AdminToken, nil).JSON(t, &trail)
 	if len(trail.Entries) != 1 {
 		t.Errorf("audit on PostgreSQL has %d preauthkey entries, want 1", len(trail.Entries))
+	}
+}
+
+// TestPendingLogin: a machine that runs `tailscale up` without a key waits
+// with an auth id; the admin approves it with the CLI and it joins.
+func TestPendingLogin(t *testing.T) {
+	skipShort(t)
+	c := consoletest.Start(t)
+	m := headscaletest.StartMachine(t, "laptop")
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := m.Run(60*time.Second, "up", "--login-server="+c.LoginServer, "--hostname=laptop", "--timeout=55s")
+		done <- result{out, err}
+	}()
+	var authURL string
+	waitFor(t, 20*time.Second, "tailscale to print its register URL", func() bool {
+		out, _ := m.Run(5*time.Second, "status", "--json")
+		var st struct{ AuthURL string }
+		if i := strings.Index(out, "{"); i >= 0 {
+			_ = json.Unmarshal([]byte(out[i:]), &st)
+		}
+		authURL = st.AuthURL
+		return strings.Contains(authURL, "/register/")
+	})
+	authID := authURL[strings.LastIndex(authURL, "/")+1:]
+
+	if out, err := c.Run("logins", "approve", "not-an-id!", "--user", "default", "--token", c.AdminToken); err == nil {
+		t.Errorf("approving a malformed auth id succeeded: %s", out)
+	}
+	if r := c.Do(t, "POST", "/api/v1/users", c.AdminToken, map[string]any{"name": "alice"}); r.Status != http.StatusCreated {
+		t.Fatalf("create tailnet user = %d %s", r.Status, r.Body)
+	}
+	if out, err := c.Run("logins", "approve", authURL, "--user", "alice", "--token", c.AdminToken); err != nil {
+		t.Fatalf("neoconsole logins approve: %v\n%s", err, out)
+	}
+	select {
+	case res := <-done:
+		if res.err != nil {
+			t.Fatalf("tailscale up after approval: %v\n%s", res.err, res.out)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("tailscale up did not finish after approval")
+	}
+	waitFor(t, 10*time.Second, "laptop connected as alice", func() bool {
+		for _, m := range machines(t, c) {
+			if m.Name == "laptop" && m.User == "alice" && m.Status == "connected" {
+				return true
+			}
+		}
+		return false
+	})
+	var trail struct{ Entries []struct{ Action, Target, Outcome string } }
+	c.Do(t, "GET", "/api/v1/audit?action=login.approve", c.AdminToken, nil).JSON(t, &trail)
+	if len(trail.Entries) != 1 || trail.Entries[0].Target != "login:"+authID || trail.Entries[0].Outcome != "success" {
+		t.Errorf("audit of the approval = %+v, want one success for login:%s", trail.Entries, authID)
+	}
+}
+
+// TestExternalHeadscale: the console fronts an existing Headscale over TCP
+// with an API key; a wrong key is reported as Headscale's refusal, not ours.
+func TestExternalHeadscale(t *testing.T) {
+	skipShort(t)
+	hs := headscaletest.Start(t, headscaletest.WithTCPGRPC())
+	c := consoletest.Start(t, consoletest.External(hs.Config.GRPCAddr, hs.APIKey(t), hs.Config.ServerURL))
+	key, _ := mintV1Key(t, c, map[string]any{"user": "default", "expiresIn": "1h"})
+	m := headscaletest.StartMachine(t, "ext-node")
+	if out, err := m.Up(hs.Config.ServerURL, key); err != nil {
+		t.Fatalf("tailscale up: %v\n%s", err, out)
+	}
+	waitFor(t, 10*time.Second, "ext-node connected", func() bool {
+		for _, m := range machines(t, c) {
+			if m.Name == "ext-node" && m.Status == "connected" {
+				return true
+			}
+		}
+		return false
+	})
+	var st struct {
+		Connection struct{ Mode, LoginServer string }
+		Health     string
+	}
+	c.Do(t, "GET", "/api/v1/headscale", c.AdminToken, nil).JSON(t, &st)
+	if st.Connection.Mode != "external" || st.Connection.LoginServer != hs.Config.ServerURL || st.Health != "ok" {
+		t.Errorf("GET /api/v1/headscale = %+v", st)
+	}
+
+	bad := consoletest.Start(t, consoletest.External(hs.Config.GRPCAddr, "hskey-api-wrongwrong-0123456789abcdef", hs.Config.ServerURL),
+		consoletest.NoWait())
+	r := bad.Do(t, "GET", "/api/v1/preauthkeys", bad.AdminToken, nil)
+	if r.Status != http.StatusBadGateway || !strings.Contains(string(r.Body), "headscale_auth_failed") {
+		t.Errorf("with a wrong API key: GET /api/v1/preauthkeys = %d %s, want 502 headscale_auth_failed", r.Status, r.Body)
+	}
+	if r := bad.Do(t, "GET", "/readyz", "", nil); r.Status != http.StatusServiceUnavailable {
+		t.Errorf("with a wrong API key: /readyz = %d, want 503", r.Status)
 	}
 }
