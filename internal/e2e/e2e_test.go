@@ -528,7 +528,9 @@ func TestPendingLogin(t *testing.T) {
 		}
 		return false
 	})
-	var trail struct{ Entries []struct{ Action, Target, Outcome string } }
+	var trail struct {
+		Entries []struct{ Action, Target, Outcome string }
+	}
 	c.Do(t, "GET", "/api/v1/audit?action=login.approve", c.AdminToken, nil).JSON(t, &trail)
 	if len(trail.Entries) != 1 || trail.Entries[0].Target != "login:"+authID || trail.Entries[0].Outcome != "success" {
 		t.Errorf("audit of the approval = %+v, want one success for login:%s", trail.Entries, authID)
