@@ -24,7 +24,9 @@ func accountOf(u store.User) accountJSON {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	ip := s.clientIP(r)
 	if ok, wait := s.loginLimiter.allow(ip); !ok {
-		s.record(r, "auth.login", "", rateLimitedError{wait}, map[string]any{"reason": "rate limited"})
+		// Not audited: refused attempts change nothing, and an anonymous
+		// flood must not fill the trail.
+		s.Log.Debug("login rate limited", "ip", ip)
 		return rateLimitedError{retryAfter: wait}
 	}
 	var req struct {
@@ -45,7 +47,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	setSessionCookie(w, secret, s.Auth.SessionTTL(), s.secureCookies(r))
+	setSessionCookie(w, secret, s.secureCookies(r))
 	s.Audit.Record(r.Context(), s.actorNamed(r, u, u.Username), "auth.login", target, nil, nil)
 	writeJSON(w, http.StatusOK, map[string]any{"user": accountOf(u)})
 	return nil

@@ -90,7 +90,20 @@ func (s *Server) mintKey(r *http.Request, spec keySpec) (headscale.PreAuthKey, e
 // ensureUser finds a tailnet user by name. The configured default user is
 // created when missing; other names must exist.
 func (s *Server) ensureUser(r *http.Request, name string) (headscale.User, error) {
-	users, err := s.Headscale.ListUsers(r.Context())
+	u, err := s.findUser(r.Context(), name)
+	if !errors.Is(err, errNotFound) || name != s.Config.Headscale.DefaultUser {
+		return u, err
+	}
+	u, err = s.Headscale.CreateUser(r.Context(), name, "", "")
+	if errors.Is(err, headscale.ErrConflict) {
+		return s.findUser(r.Context(), name) // created concurrently
+	}
+	s.record(r, "user.create", "user:"+name, err, map[string]any{"reason": "default user for minted keys"})
+	return u, err
+}
+
+func (s *Server) findUser(ctx context.Context, name string) (headscale.User, error) {
+	users, err := s.Headscale.ListUsers(ctx)
 	if err != nil {
 		return headscale.User{}, err
 	}
@@ -99,15 +112,7 @@ func (s *Server) ensureUser(r *http.Request, name string) (headscale.User, error
 			return u, nil
 		}
 	}
-	if name != s.Config.Headscale.DefaultUser {
-		return headscale.User{}, fmt.Errorf("%w: tailnet user %q does not exist", errNotFound, truncateForMessage(name))
-	}
-	u, err := s.Headscale.CreateUser(r.Context(), name, "", "")
-	s.record(r, "user.create", "user:"+name, err, map[string]any{"reason": "default user for minted keys"})
-	if errors.Is(err, headscale.ErrConflict) {
-		return s.ensureUser(r, name) // created concurrently
-	}
-	return u, err
+	return headscale.User{}, fmt.Errorf("%w: tailnet user %q does not exist", errNotFound, truncateForMessage(name))
 }
 
 // keyJSON is a key as lists show it: never the full secret.

@@ -163,10 +163,12 @@ func (s *Server) secureCookies(r *http.Request) bool {
 	return r.TLS != nil || strings.HasPrefix(s.Config.HTTP.PublicURL, "https://")
 }
 
-func setSessionCookie(w http.ResponseWriter, value string, ttl time.Duration, secure bool) {
+// setSessionCookie sets a browser-session cookie: its lifetime is decided on
+// the server, where the session slides forward while it is used.
+func setSessionCookie(w http.ResponseWriter, value string, secure bool) {
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: value, Path: "/", HttpOnly: true, Secure: secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(ttl.Seconds()),
+		SameSite: http.SameSiteLaxMode,
 	})
 }
 
