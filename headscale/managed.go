@@ -30,7 +30,11 @@ type ManagedConfig struct {
 	BaseDomain  string
 	MagicDNS    bool
 	Nameservers []string
-	LogLevel    string
+	// SplitDNS sends queries for a domain to its own nameservers.
+	SplitDNS map[string][]string
+	// ExtraRecords are served to the tailnet by MagicDNS.
+	ExtraRecords []DNSRecord
+	LogLevel     string
 	// GRPCAddr, when set, also serves gRPC over plain TCP on that loopback
 	// address (tests of external mode use it). Empty: unix socket only.
 	GRPCAddr string
@@ -89,7 +93,9 @@ func (m ManagedConfig) Render() ([]byte, error) {
 			"magic_dns":          m.MagicDNS,
 			"base_domain":        m.BaseDomain,
 			"override_local_dns": len(nameservers) > 0,
-			"nameservers":        map[string]any{"global": nameservers},
+			"nameservers":        map[string]any{"global": nameservers, "split": nonNilMap(m.SplitDNS)},
+			"search_domains":     []string{},
+			"extra_records":      nonNilRecords(m.ExtraRecords),
 		},
 		"log":     map[string]any{"level": m.LogLevel, "format": "text"},
 		"policy":  map[string]any{"mode": "database"},
@@ -152,18 +158,19 @@ func (s *Supervisor) Status() Status {
 // Start writes the config, starts Headscale and waits until it answers or
 // ctx ends. Supervision goes on in the background until Stop.
 func (s *Supervisor) Start(ctx context.Context) error {
-	bin, err := exec.LookPath(s.cfg.Binary)
+	cfg := s.Config()
+	bin, err := exec.LookPath(cfg.Binary)
 	if err != nil {
-		return fmt.Errorf("headscale: managed binary %q not found (build it with `make tools`, or set headscale.managed.binary): %w", s.cfg.Binary, err)
+		return fmt.Errorf("headscale: managed binary %q not found (build it with `make tools`, or set headscale.managed.binary): %w", cfg.Binary, err)
 	}
-	if err := os.MkdirAll(s.cfg.Dir, 0o700); err != nil {
-		return fmt.Errorf("headscale: create %s: %w", s.cfg.Dir, err)
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return fmt.Errorf("headscale: create %s: %w", cfg.Dir, err)
 	}
-	doc, err := s.cfg.Render()
+	doc, err := cfg.Render()
 	if err != nil {
 		return fmt.Errorf("headscale: render config: %w", err)
 	}
-	if err := os.WriteFile(s.cfg.ConfigPath(), doc, 0o600); err != nil {
+	if err := os.WriteFile(cfg.ConfigPath(), doc, 0o600); err != nil {
 		return fmt.Errorf("headscale: write config: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -172,26 +179,53 @@ func (s *Supervisor) Start(ctx context.Context) error {
 	s.done = make(chan struct{})
 	ready := s.running
 	s.mu.Unlock()
-	go s.supervise(runCtx, bin)
+	go s.supervise(runCtx, bin, cfg)
 
 	select {
 	case <-ready:
 		return nil
 	case <-ctx.Done():
 		st := s.Status()
-		return fmt.Errorf("headscale: not ready (%s; see %s): %w", st.LastError, s.cfg.LogPath(), ctx.Err())
+		return fmt.Errorf("headscale: not ready (%s; see %s): %w", st.LastError, cfg.LogPath(), ctx.Err())
 	}
 }
 
 // Restart stops the child and starts it again with a freshly written config.
 func (s *Supervisor) Restart(ctx context.Context) error {
+	return s.Reconfigure(ctx, s.Config())
+}
+
+// Config is the configuration the child runs with.
+func (s *Supervisor) Config() ManagedConfig {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg
+}
+
+// Reconfigure restarts the child with cfg. When it does not come up, the
+// previous configuration is restored and started again, and the error says why.
+func (s *Supervisor) Reconfigure(ctx context.Context, cfg ManagedConfig) error {
+	old := s.Config()
 	if err := s.Stop(ctx); err != nil {
 		return err
 	}
 	s.mu.Lock()
-	s.running = make(chan struct{})
+	s.cfg, s.running = cfg, make(chan struct{})
 	s.mu.Unlock()
-	return s.Start(ctx)
+	startCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err := s.Start(startCtx)
+	cancel()
+	if err == nil {
+		return nil
+	}
+	_ = s.Stop(context.WithoutCancel(ctx))
+	s.mu.Lock()
+	s.cfg, s.running = old, make(chan struct{})
+	s.mu.Unlock()
+	if rerr := s.Start(context.WithoutCancel(ctx)); rerr != nil {
+		return fmt.Errorf("new configuration failed (%w) and the previous one did not come back: %v", err, rerr)
+	}
+	return fmt.Errorf("headscale did not start with the new configuration, the previous one is back: %w", err)
 }
 
 // Stop ends supervision and the child: SIGTERM, then SIGKILL after 10 s or
@@ -232,7 +266,7 @@ func (s *Supervisor) setState(st State, pid int, lastErr string) {
 	}
 }
 
-func (s *Supervisor) supervise(ctx context.Context, bin string) {
+func (s *Supervisor) supervise(ctx context.Context, bin string, cfg ManagedConfig) {
 	defer func() {
 		s.setState(StateStopped, 0, "")
 		s.mu.Lock()
@@ -243,7 +277,7 @@ func (s *Supervisor) supervise(ctx context.Context, bin string) {
 	backoff := time.Second
 	for attempt := 0; ; attempt++ {
 		started := time.Now()
-		err := s.runOnce(ctx, bin)
+		err := s.runOnce(ctx, bin, cfg)
 		if ctx.Err() != nil {
 			return
 		}
@@ -269,23 +303,23 @@ func (s *Supervisor) supervise(ctx context.Context, bin string) {
 }
 
 // runOnce starts the child and waits for it to exit or ctx to end.
-func (s *Supervisor) runOnce(ctx context.Context, bin string) error {
+func (s *Supervisor) runOnce(ctx context.Context, bin string, cfg ManagedConfig) error {
 	// Pdeathsig is tied to the thread that started the child: keep this
 	// goroutine on it so headscale dies with the console, never orphaned.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	logf, err := os.OpenFile(s.cfg.LogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	logf, err := os.OpenFile(cfg.LogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("open log: %w", err)
 	}
 	defer logf.Close()
-	_ = os.Remove(s.cfg.SocketPath())
+	_ = os.Remove(cfg.SocketPath())
 
-	cmd := exec.Command(bin, "serve", "-c", s.cfg.ConfigPath())
-	cmd.Dir = s.cfg.Dir
+	cmd := exec.Command(bin, "serve", "-c", cfg.ConfigPath())
+	cmd.Dir = cfg.Dir
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = append(os.Environ(), "HEADSCALE_CONFIG="+s.cfg.ConfigPath())
+	cmd.Env = append(os.Environ(), "HEADSCALE_CONFIG="+cfg.ConfigPath())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
 	s.setState(StateStarting, 0, "")
 	if err := cmd.Start(); err != nil {
@@ -295,7 +329,7 @@ func (s *Supervisor) runOnce(ctx context.Context, bin string) error {
 	s.cmd = cmd
 	s.status.PID = cmd.Process.Pid
 	s.mu.Unlock()
-	s.log.Info("managed headscale started", "pid", cmd.Process.Pid, "config", s.cfg.ConfigPath())
+	s.log.Info("managed headscale started", "pid", cmd.Process.Pid, "config", cfg.ConfigPath())
 
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -306,7 +340,7 @@ func (s *Supervisor) runOnce(ctx context.Context, bin string) error {
 	select {
 	case err := <-exited:
 		s.clearCmd(cmd)
-		return describeExit(err, s.cfg.LogPath())
+		return describeExit(err, cfg.LogPath())
 	case <-ctx.Done():
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {

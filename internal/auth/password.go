@@ -75,7 +75,7 @@ func CheckPassword(encoded, password string) bool {
 		return false
 	}
 	want, err := base64.RawStdEncoding.DecodeString(parts[5])
-	if err != nil || len(want) == 0 || mem > 1<<20 || iters > 10 {
+	if err != nil || len(want) == 0 || mem > 1<<20 || iters < 1 || iters > 10 || threads < 1 {
 		return false
 	}
 	got := argon2.IDKey([]byte(password), salt, iters, mem, threads, uint32(len(want)))

@@ -129,9 +129,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer hc.Close()
+	var managed server.ManagedHeadscale
 	if cfg.Headscale.Mode == "managed" {
-		mc := managedConfig(cfg)
+		mc, err := loadManagedSettings(ctx, st, managedConfig(cfg))
+		if err != nil {
+			return err
+		}
 		sup = headscale.NewSupervisor(mc, log.With("component", "headscale"), hc.Health)
+		managed = &managedSettings{sup: sup, st: st}
 		startCtx, cancel := context.WithTimeout(ctx, 90*time.Second)
 		err = sup.Start(startCtx)
 		cancel()
@@ -162,13 +167,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			if sup != nil {
 				s := sup.Status()
 				i.Managed = &s
+				i.LoginServer = sup.Config().ServerURL
 			}
 			return i
 		},
-		Registry: reg, UI: web.Handler(), Version: Version,
+		Registry: reg, UI: web.Handler(), Version: Version, Managed: managed,
 	})
 	if err != nil {
 		return err
+	}
+	if tok, err := srv.PrepareSetup(ctx); err != nil {
+		log.Warn("first-run setup", "error", err)
+	} else if tok != "" {
+		log.Warn("no admin account yet: open the console and create one with this one-time setup token, "+
+			"or run `neoconsole admin create --username admin`", "url", cfg.PublicURL(), "setup_token", tok)
 	}
 	go sweepSessions(bg, st, log)
 
@@ -190,7 +202,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 	}()
 	log.Info("console listening", "url", cfg.PublicURL(), "addr", ln.Addr().String(), "headscale_mode", cfg.Headscale.Mode)
-	countAdmins(ctx, st, log, cfg)
 
 	select {
 	case err := <-errc:
@@ -205,21 +216,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	stopBG()
 	return nil
-}
-
-// countAdmins tells the operator how to get in when there is no admin yet.
-func countAdmins(ctx context.Context, st store.Store, log *slog.Logger, cfg config.Config) {
-	n, err := st.CountUsers(ctx, store.RoleAdmin)
-	if err == nil && n == 0 {
-		log.Warn("no admin account yet: create one with `neoconsole admin create --username admin`" + configHint(cfg))
-	}
-}
-
-func configHint(cfg config.Config) string {
-	if cfg.DataDir != "./data" {
-		return " (with the same config or NEOCONSOLE_DATA_DIR)"
-	}
-	return ""
 }
 
 func sweepSessions(ctx context.Context, st store.Store, log *slog.Logger) {

@@ -42,6 +42,12 @@ type options struct {
 	managed bool
 	dataDir string
 	noWait  bool
+	noAdmin bool
+}
+
+// NoAdmin starts a console with no account at all (first-run setup).
+func NoAdmin() Option {
+	return func(o *options) { o.noAdmin = true }
 }
 
 // Option changes how Start runs the console.
@@ -108,7 +114,7 @@ func Start(tb testing.TB, opts ...Option) *Console {
 	}
 	listen := headscaletest.FreeAddr(tb)
 	c := &Console{URL: "http://" + listen, DataDir: dir, Bin: Binary(tb), HTTP: &http.Client{Timeout: 30 * time.Second},
-		logPath: filepath.Join(dir, "console.log"), exited: make(chan struct{})}
+		logPath: filepath.Join(dir, "console.log")}
 	c.env = append(os.Environ(), "NEOCONSOLE_DATA_DIR="+dir, "NEOCONSOLE_HTTP_LISTEN="+listen, "NEOCONSOLE_LOG_LEVEL=debug")
 	if o.managed {
 		hsListen := headscaletest.FreeAddr(tb)
@@ -124,26 +130,17 @@ func Start(tb testing.TB, opts ...Option) *Console {
 	}
 	c.env = append(c.env, o.env...)
 
-	if out, err := c.Run("admin", "create", "--username", "admin"); err != nil {
-		tb.Fatalf("admin create: %v\n%s", err, out)
+	if !o.noAdmin {
+		if out, err := c.Run("admin", "create", "--username", "admin"); err != nil {
+			tb.Fatalf("admin create: %v\n%s", err, out)
+		}
+		tok, err := c.Run("tokens", "create", "--user", "admin", "--name", "test-admin")
+		if err != nil {
+			tb.Fatalf("tokens create: %v\n%s", err, tok)
+		}
+		c.AdminToken = strings.TrimSpace(tok)
 	}
-	tok, err := c.Run("tokens", "create", "--user", "admin", "--name", "test-admin")
-	if err != nil {
-		tb.Fatalf("tokens create: %v\n%s", err, tok)
-	}
-	c.AdminToken = strings.TrimSpace(tok)
-
-	logf, err := os.Create(c.logPath)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c.cmd = exec.Command(c.Bin, "serve")
-	c.cmd.Env = c.env
-	c.cmd.Stdout, c.cmd.Stderr = logf, logf
-	if err := c.cmd.Start(); err != nil {
-		tb.Fatalf("start neoconsole: %v", err)
-	}
-	go func() { _ = c.cmd.Wait(); logf.Close(); close(c.exited) }()
+	c.start(tb)
 	tb.Cleanup(c.Stop)
 	if o.noWait {
 		c.waitServing(tb, 60*time.Second)
@@ -151,6 +148,31 @@ func Start(tb testing.TB, opts ...Option) *Console {
 		c.WaitReady(tb, 90*time.Second)
 	}
 	return c
+}
+
+func (c *Console) start(tb testing.TB) {
+	tb.Helper()
+	logf, err := os.OpenFile(c.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.exited = make(chan struct{})
+	c.cmd = exec.Command(c.Bin, "serve")
+	c.cmd.Env = c.env
+	c.cmd.Stdout, c.cmd.Stderr = logf, logf
+	if err := c.cmd.Start(); err != nil {
+		tb.Fatalf("start neoconsole: %v", err)
+	}
+	exited := c.exited
+	go func() { _ = c.cmd.Wait(); logf.Close(); close(exited) }()
+}
+
+// Restart stops the console and starts it again on the same data directory.
+func (c *Console) Restart(tb testing.TB) {
+	tb.Helper()
+	c.Stop()
+	c.start(tb)
+	c.WaitReady(tb, 90*time.Second)
 }
 
 // Run runs a neoconsole subcommand with the console's environment.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // decode reads a JSON request body into v strictly: a size limit, unknown
@@ -89,9 +90,15 @@ func pathID(r *http.Request, name string) (uint64, error) {
 	return id, nil
 }
 
+// truncateForMessage shortens s to about 40 bytes for messages and audit
+// lines, never cutting a UTF-8 character in two.
 func truncateForMessage(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+	if len(s) <= 40 {
+		return s
 	}
-	return s
+	cut := 40
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

@@ -211,6 +211,7 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	before := u
 	detail := map[string]any{}
 	if req.Role != nil {
 		if !req.Role.Valid() {
@@ -225,7 +226,7 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u, err = s.Store.UpdateUser(r.Context(), u)
-	if err == nil && (req.Role != nil || req.Disabled != nil) {
+	if err == nil && (u.Role != before.Role || (u.Disabled && !before.Disabled)) {
 		// A changed role or a disabled account takes effect at once.
 		err = s.Store.DeleteUserSessions(r.Context(), id)
 	}
@@ -233,7 +234,7 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 		detail["password"] = "changed"
 		err = s.Auth.SetPassword(r.Context(), id, *req.Password) // also ends the user's sessions
 	}
-	s.record(r, "account.update", fmt.Sprintf("account:%d", id), err, detail)
+	s.record(r, "account.update", "account:"+before.Username, err, detail)
 	if err != nil {
 		return err
 	}
@@ -403,27 +404,41 @@ type auditJSON struct {
 	Detail   string     `json:"detail,omitempty"`
 }
 
-func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
+// auditFilter reads the audit filters from the query.
+func auditFilter(r *http.Request) (store.AuditFilter, error) {
 	q := r.URL.Query()
 	f := store.AuditFilter{Username: q.Get("user"), Action: q.Get("action"), Target: q.Get("target")}
 	var err error
 	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
 		if v := q.Get(name); v != "" {
 			if *dst, err = time.Parse(time.RFC3339, v); err != nil {
-				return badRequest("%s must be an RFC 3339 time like 2026-01-02T15:04:05Z", name)
+				return f, badRequest("%s must be an RFC 3339 time like 2026-01-02T15:04:05Z", name)
 			}
 		}
 	}
 	if v := q.Get("before"); v != "" {
 		if f.BeforeID, err = strconv.ParseInt(v, 10, 64); err != nil || f.BeforeID <= 0 {
-			return badRequest("before must be a positive entry id (the nextBefore of the previous page)")
+			return f, badRequest("before must be a positive entry id (the nextBefore of the previous page)")
 		}
 	}
 	f.Limit = 100
 	if v := q.Get("limit"); v != "" {
 		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 1000 {
-			return badRequest("limit must be between 1 and 1000")
+			return f, badRequest("limit must be between 1 and 1000")
 		}
+	}
+	return f, nil
+}
+
+func auditOut(e store.AuditEntry) auditJSON {
+	return auditJSON{ID: e.ID, Time: e.Time, Username: e.Username, Role: e.Role, Action: e.Action,
+		Target: e.Target, Outcome: e.Outcome, SourceIP: e.SourceIP, Detail: e.Detail}
+}
+
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
+	f, err := auditFilter(r)
+	if err != nil {
+		return err
 	}
 	entries, err := s.Audit.List(r.Context(), f)
 	if err != nil {
@@ -431,8 +446,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]auditJSON, len(entries))
 	for i, e := range entries {
-		out[i] = auditJSON{ID: e.ID, Time: e.Time, Username: e.Username, Role: e.Role, Action: e.Action,
-			Target: e.Target, Outcome: e.Outcome, SourceIP: e.SourceIP, Detail: e.Detail}
+		out[i] = auditOut(e)
 	}
 	body := map[string]any{"entries": out}
 	if len(entries) == f.Limit {
@@ -440,6 +454,56 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, body)
 	return nil
+}
+
+// maxExportRows bounds one export.
+const maxExportRows = 1_000_000
+
+// exportAudit streams every matching entry, newest first, as CSV or JSON.
+func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) error {
+	f, err := auditFilter(r)
+	if err != nil {
+		return err
+	}
+	format := r.URL.Query().Get("format")
+	if format != "csv" && format != "json" {
+		return badRequest("format must be csv or json")
+	}
+	f.Limit = 1000
+	first, err := s.Audit.List(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	name := "neoconsole-audit-" + time.Now().UTC().Format("20060102-150405") + "." + format
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	var enc auditEncoder
+	if format == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		enc = newCSVAudit(w)
+	} else {
+		w.Header().Set("Content-Type", "application/json")
+		enc = newJSONAudit(w)
+	}
+	page, rows := first, 0
+	for len(page) > 0 && rows < maxExportRows {
+		for _, e := range page {
+			if err := enc.write(auditOut(e)); err != nil {
+				return nil // the client went away
+			}
+		}
+		rows += len(page)
+		if len(page) < f.Limit {
+			break
+		}
+		f.BeforeID = page[len(page)-1].ID
+		if page, err = s.Audit.List(r.Context(), f); err != nil {
+			s.Log.Error("audit export", "error", err)
+			break
+		}
+	}
+	return enc.close()
 }
 
 // policyProblem turns Headscale's verdict on a policy into an invalid_policy

@@ -258,7 +258,7 @@ func (s *Server) seedRegister(w http.ResponseWriter, r *http.Request) error {
 	if req.ExpiresIn != nil {
 		hours = *req.ExpiresIn
 	}
-	if hours < 1.0/30 || hours > maxKeyLifetime.Hours() {
+	if hours < 0.05 || hours > maxKeyLifetime.Hours() {
 		return badRequest("expiresIn must be between 0.05 (3 minutes) and %d hours", int(maxKeyLifetime.Hours()))
 	}
 	ref := "mkey_" + randomHex(16)

@@ -78,10 +78,14 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) error {
 // node returns a node from the view, or from Headscale when the view has not
 // seen it yet.
 func (s *Server) node(ctx context.Context, id uint64) (headscale.Node, error) {
-	if n, ok, err := s.Nodes.Node(id); err == nil && ok {
-		return n, nil
+	n, ok, err := s.Nodes.Node(id)
+	switch {
+	case err != nil:
+		return s.Headscale.GetNode(ctx, id) // the view is stale: ask Headscale
+	case !ok:
+		return headscale.Node{}, fmt.Errorf("%w: node %d", errNotFound, id)
 	}
-	return s.Headscale.GetNode(ctx, id)
+	return n, nil
 }
 
 func (s *Server) getNode(w http.ResponseWriter, r *http.Request) error {

@@ -24,6 +24,8 @@ type Problem struct {
 	Detail       string `json:"detail,omitempty"`
 	Code         string `json:"code"`
 	RecoveryHint string `json:"recoveryHint,omitempty"`
+	// Errors lists invalid fields, for forms.
+	Errors []headscale.FieldError `json:"errors,omitempty"`
 }
 
 // Errors raised by the HTTP layer itself.
@@ -54,7 +56,13 @@ func badRequest(format string, args ...any) error {
 func problemFor(err error) Problem {
 	var rl rateLimitedError
 	var he *headscale.Error
+	var fe fieldErrors
 	switch {
+	case errors.As(err, &fe):
+		return Problem{Status: http.StatusBadRequest, Code: "invalid_request", Detail: err.Error(), Errors: fe}
+	case errors.Is(err, errInvalidSetupToken):
+		return Problem{Status: http.StatusUnauthorized, Code: "invalid_setup_token", Detail: "the setup token is not valid",
+			RecoveryHint: "Copy the setup token from the console's log (it is printed at start while no admin exists), or run `neoconsole admin create`."}
 	case errors.As(err, &rl):
 		return Problem{Status: http.StatusTooManyRequests, Code: "rate_limited", Detail: err.Error(),
 			RecoveryHint: "Wait for the time in the Retry-After header, then try again."}

@@ -38,6 +38,8 @@ func (s *Server) routes() []route {
 		{"GET", "/api/openapi.json", public, "This API's OpenAPI 3.1 document", s.openapi, false},
 
 		// Signing in.
+		{"GET", "/api/v1/setup", public, "Whether first-run setup is needed (no admin account yet)", s.setupStatus, false},
+		{"POST", "/api/v1/setup", public, "Create the first admin with the setup token printed in the log; signs in", s.setup, false},
 		{"POST", "/api/v1/auth/login", public, "Sign in with a username and password; sets the session cookie", s.login, false},
 		{"POST", "/api/v1/auth/logout", viewer, "Sign out: end this session", s.logout, false},
 		{"GET", "/api/v1/auth/me", viewer, "Who the caller is", s.me, false},
@@ -91,7 +93,10 @@ func (s *Server) routes() []route {
 
 		// Audit, Headscale status and live events.
 		{"GET", "/api/v1/audit", viewer, "Audit trail; filters user, action, target, since, until, before, limit", s.listAudit, false},
+		{"GET", "/api/v1/audit/export", viewer, "Download the audit trail as CSV or JSON; same filters", s.exportAudit, true},
 		{"GET", "/api/v1/headscale", viewer, "The Headscale connection and its health", s.headscaleStatus, false},
+		{"GET", "/api/v1/settings/headscale", viewer, "Settings of the managed Headscale (read-only in external mode)", s.getHeadscaleSettings, false},
+		{"PUT", "/api/v1/settings/headscale", admin, "Change the managed Headscale's settings and restart it", s.putHeadscaleSettings, false},
 		{"GET", "/api/v1/events", viewer, "Live changes as Server-Sent Events", s.events, true},
 
 		// The web app (and its index.html fallback).

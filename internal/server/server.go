@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/neogenesys/console/config"
@@ -46,6 +47,8 @@ type Deps struct {
 	UI http.Handler
 	// Version is the build's version string.
 	Version string
+	// Managed is the managed Headscale's settings; nil in external mode.
+	Managed ManagedHeadscale
 }
 
 // Server handles the console's HTTP traffic.
@@ -57,6 +60,7 @@ type Server struct {
 	trustedProxies []netip.Prefix
 	cop            *http.CrossOriginProtection
 	handler        http.Handler
+	setupMu        sync.Mutex
 }
 
 // New builds the server and its route table.
