@@ -152,11 +152,32 @@ func StartFixture(tb testing.TB, n int, budget time.Duration) *Fixture {
 		}
 		fx.Nodes = len(nodes)
 		logf("bench fixture: created %d nodes in %s; headscale holds %d", created, fx.Build.Round(time.Second), fx.Nodes)
+		note(dir, fmt.Sprintf("%s created %d nodes in %s (%d in flight); headscale holds %d\n",
+			time.Now().UTC().Format(time.RFC3339), created, fx.Build.Round(time.Second), inFlight, fx.Nodes))
 	}
 	if fx.Nodes < n {
 		tb.Fatalf("bench fixture: headscale holds %d nodes, want %d", fx.Nodes, n)
 	}
 	return fx
+}
+
+// BuildLog is the file in the fixture directory where each run that created
+// nodes notes how many and how long it took.
+const BuildLog = "bench-build.log"
+
+func note(dir, line string) {
+	f, err := os.OpenFile(filepath.Join(dir, BuildLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = f.WriteString(line)
+}
+
+// History is the fixture directory's build log ("" when it has none).
+func (f *Fixture) History() string {
+	b, _ := os.ReadFile(filepath.Join(f.Dir, BuildLog))
+	return strings.TrimSpace(string(b))
 }
 
 // lock takes an exclusive lock on dir for the rest of the run.

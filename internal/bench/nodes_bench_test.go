@@ -1,15 +1,20 @@
 package bench
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 	"text/tabwriter"
 	"time"
 
+	"github.com/neogenesys/console/config"
 	"github.com/neogenesys/console/headscale"
 	"github.com/neogenesys/console/internal/consoletest"
 )
@@ -75,7 +80,6 @@ func BenchmarkNodesList(b *testing.B) {
 		b.Fatalf("ListNodes: %v", err)
 	}
 	total := len(nodes)
-	nodes = nil
 	list := func(c *headscale.GRPC) func() error {
 		return func() error {
 			ns, err := c.ListNodes(ctx)
@@ -106,11 +110,19 @@ func BenchmarkNodesList(b *testing.B) {
 	cpu1, _ := procCPU(hsPID)
 	r.directLoadHSCPU = cpu1 - cpu0
 	r.hsRSSAfterDirect, _, _ = procMem(hsPID)
+
+	// What the console spends per request, measured in this process: the
+	// JSON of every node, built as listNodes builds it; and the ceiling of
+	// serving that JSON already encoded.
+	logf("bench: in-process: encoding %d nodes as JSON; serving the encoded bytes", total)
+	r.encode, r.cached, r.cachedLoad, r.bodyBytesLocal = diagnose(b, nodes)
+	nodes = nil
 	runtime.GC()
 
 	// 2. The console, in external mode like a console in front of an
 	// existing Headscale.
 	logf("bench: starting neoconsole (external mode, gRPC %s)", fx.Config.GRPCAddr)
+	hideHarnessEnv(b)
 	c := consoletest.Start(b, consoletest.External(fx.Config.GRPCAddr, apiKey, fx.Config.ServerURL))
 	waitAllNodes(b, c, total, 3*time.Minute)
 	rd := &nodesReader{url: c.URL, token: c.AdminToken, client: &http.Client{Timeout: time.Minute,
@@ -139,7 +151,6 @@ func BenchmarkNodesList(b *testing.B) {
 	r.consoleRSS = int64(r.busy.consoleRSS)
 
 	r.print(os.Stdout)
-	r.metrics(b)
 	if r.consoleLoad.errs > 0 {
 		b.Errorf("%d of the concurrent console reads failed; first: %v", r.consoleLoad.errs, r.consoleLoad.firstErr)
 	}
@@ -147,6 +158,26 @@ func BenchmarkNodesList(b *testing.B) {
 	for b.Loop() {
 		if err := rd.get(); err != nil {
 			b.Fatal(err)
+		}
+	}
+	r.metrics(b) // after the loop: its first call deletes metrics reported before it
+}
+
+// hideHarnessEnv removes, until the benchmark ends, the NEOCONSOLE_*
+// variables that are not configuration keys (this package's
+// NEOCONSOLE_BENCH_*, headscaletest's NEOCONSOLE_*_BIN) from the
+// environment: consoletest hands the whole environment to neoconsole, whose
+// configuration refuses unknown NEOCONSOLE_* names.
+func hideHarnessEnv(b *testing.B) {
+	known := map[string]bool{"NEOCONSOLE_SERVER": true, "NEOCONSOLE_TOKEN": true, "NEOCONSOLE_CONFIG": true}
+	for _, k := range config.EnvVars() {
+		known[k] = true
+	}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "NEOCONSOLE_") && !known[k] {
+			os.Unsetenv(k)
+			b.Cleanup(func() { os.Setenv(k, v) })
 		}
 	}
 }
@@ -207,7 +238,9 @@ type report struct {
 	nodes, cores                              int
 	fixture                                   *Fixture
 	directTCP, directUnix, console, ages      latencies
-	directLoad, consoleLoad                   load
+	directLoad, consoleLoad, cachedLoad       load
+	encode, cached                            latencies
+	bodyBytesLocal                            int64
 	directLoadHSCPU                           time.Duration
 	idle, busy                                window
 	bodyBytes                                 int64
@@ -226,6 +259,9 @@ func (r report) print(out *os.File) {
 	} else {
 		fmt.Fprintf(out, "fixture: reused %s\n", r.fixture.Dir)
 	}
+	if h := r.fixture.History(); h != "" {
+		fmt.Fprintf(out, "fixture build log (%s):\n%s\n", BuildLog, h)
+	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "measure\tcalls\tp50\tp99\tmax\treq/s\n")
 	row := func(name string, l latencies, rps string) {
@@ -236,6 +272,9 @@ func (r report) print(out *os.File) {
 	row(fmt.Sprintf("direct ListNodes, TCP + API key, %d callers", readers), summarize(r.directLoad.lat), fmt.Sprintf("%.1f", r.directLoad.rps()))
 	row("console GET /api/v1/nodes, sequential", r.console, "")
 	row(fmt.Sprintf("console GET /api/v1/nodes, %d readers", readers), summarize(r.consoleLoad.lat), fmt.Sprintf("%.1f", r.consoleLoad.rps()))
+	row("in-process: build + encode the JSON of all nodes", r.encode, "")
+	row("in-process: GET of that JSON pre-encoded, sequential", r.cached, "")
+	row(fmt.Sprintf("in-process: GET of that JSON pre-encoded, %d readers", readers), summarize(r.cachedLoad.lat), fmt.Sprintf("%.1f", r.cachedLoad.rps()))
 	tw.Flush()
 
 	fmt.Fprintf(out, "console p50 / direct p50: %.2fx over TCP + API key, %.2fx over the unix socket (target <= 0.25x)\n",
@@ -286,4 +325,55 @@ func (r report) metrics(b *testing.B) {
 	} {
 		b.ReportMetric(m.v, m.unit)
 	}
+}
+
+// apiNode mirrors the console's nodeJSON (internal/server/handlers_nodes.go).
+type apiNode struct {
+	headscale.Node
+	Expired  bool   `json:"expired"`
+	ExitNode bool   `json:"exitNode"`
+	OS       string `json:"os"`
+}
+
+// diagnose times, in this process, the work listNodes does for each
+// request (copy the selected nodes, wrap them, encode the document) and what
+// answering with the same bytes encoded once would cost over loopback HTTP,
+// sequentially and from the concurrent readers (for half as long).
+func diagnose(b *testing.B, nodes []headscale.Node) (encode, cached latencies, cachedLoad load, size int64) {
+	b.Helper()
+	var body []byte
+	build := func() error {
+		now := time.Now()
+		sel := make([]headscale.Node, 0, len(nodes))
+		sel = append(sel, nodes...)
+		out := make([]apiNode, len(sel))
+		for i, n := range sel {
+			out[i] = apiNode{Node: n, Expired: n.Expired(now), OS: "unknown"}
+		}
+		var buf bytes.Buffer
+		err := json.NewEncoder(&buf).Encode(map[string]any{"nodes": out, "total": len(out), "fetchedAt": now.UTC()})
+		body = buf.Bytes()
+		return err
+	}
+	d, err := sequential(warmCalls, 20, build)
+	if err != nil {
+		b.Fatal(err)
+	}
+	encode = summarize(d)
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	rd := &nodesReader{url: srv.URL, client: &http.Client{Timeout: time.Minute,
+		Transport: &http.Transport{MaxIdleConnsPerHost: 2 * readers, DisableCompression: true}}}
+	if d, err = sequential(warmCalls, consoleCalls, rd.get); err != nil {
+		b.Fatal(err)
+	}
+	cachedLoad = concurrent(readers, readFor/2, rd.get)
+	if cachedLoad.errs > 0 {
+		b.Fatalf("in-process reads: %v", cachedLoad.firstErr)
+	}
+	return encode, summarize(d), cachedLoad, int64(len(body))
 }

@@ -46,6 +46,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.Events.Publish("user.created", u)
 	writeJSON(w, http.StatusCreated, map[string]any{"user": u})
 	return nil
 }
@@ -69,6 +70,7 @@ func (s *Server) renameUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.Events.Publish("user.renamed", u)
 	_ = s.Nodes.Refresh(r.Context())
 	writeJSON(w, http.StatusOK, map[string]any{"user": u})
 	return nil
@@ -84,6 +86,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.Events.Publish("user.deleted", map[string]uint64{"id": id})
 	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
 	return nil
 }
