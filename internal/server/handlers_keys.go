@@ -304,18 +304,6 @@ func (s *Server) seedMachines(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) seedDeleteMachine(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.revokeNode(r, id); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
-	return nil
-}
-
 func (s *Server) seedPreAuthKey(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Reusable   bool       `json:"reusable"`

@@ -47,7 +47,7 @@ func (s *Server) routes() []route {
 		// The seed contract (camelCase, as the original console defined it).
 		{"POST", "/api/headscale/machines/register", operator, "Mint a single-use key for a named machine, with install commands", s.seedRegister, false},
 		{"GET", "/api/headscale/machines", viewer, "List machines (tailnet nodes) in the seed's shape", s.seedMachines, false},
-		{"DELETE", "/api/headscale/machines/{id}", operator, "Revoke a machine: delete the node from Headscale", s.seedDeleteMachine, false},
+		{"DELETE", "/api/headscale/machines/{id}", operator, "Revoke a machine: delete the node from Headscale", s.deleteNode, false},
 		{"POST", "/api/headscale/preauthkeys", operator, "Mint a pre-auth key in the seed's shape", s.seedPreAuthKey, false},
 
 		// Tailnet nodes.
