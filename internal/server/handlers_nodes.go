@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -65,14 +66,36 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	sel := snap.Select(f, now)
-	out := make([]nodeJSON, len(sel))
-	for i, n := range sel {
-		out[i] = nodeOut(n, now)
+	enc := s.nodeJSON.get(snap)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Vary", "Accept-Encoding")
+	if f == (tailnet.Filter{}) {
+		body := enc.full
+		if acceptsGzip(r) {
+			body = enc.gzipped()
+			h.Set("Content-Encoding", "gzip")
+		}
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		_, err := w.Write(body)
+		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"nodes": out, "total": len(out), "fetchedAt": snap.FetchedAt.UTC()})
-	return nil
+	var buf bytes.Buffer
+	enc.writeBody(&buf, func(i int) bool { return f.Match(snap.Nodes[i], snap.FetchedAt) })
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// acceptsGzip reports whether the client takes a gzip-encoded answer.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.TrimSpace(q) != "q=0" {
+			return true
+		}
+	}
+	return false
 }
 
 // node returns a node from the view, or from Headscale when the view has not

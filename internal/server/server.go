@@ -61,6 +61,7 @@ type Server struct {
 	cop            *http.CrossOriginProtection
 	handler        http.Handler
 	setupMu        sync.Mutex
+	nodeJSON       nodeJSONCache
 }
 
 // New builds the server and its route table.

@@ -214,17 +214,6 @@ func matchText(n headscale.Node, q string) bool {
 	return false
 }
 
-// Select returns the nodes of s that pass f, in ID order.
-func (s Snapshot) Select(f Filter, now time.Time) []headscale.Node {
-	out := make([]headscale.Node, 0, len(s.Nodes))
-	for _, n := range s.Nodes {
-		if f.Match(n, now) {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 func cmpUint(a, b uint64) int {
 	switch {
 	case a < b:
