@@ -74,7 +74,8 @@ func Start(tb testing.TB, opts ...Option) *Server {
 		tb.Fatalf("dial headscale socket: %v", err)
 	}
 	sup := headscale.NewSupervisor(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), client.Health)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// A large database (the benchmarks' 10,000 nodes) takes over 30 s to load.
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	if err := sup.Start(ctx); err != nil {
 		tb.Fatalf("start headscale: %v", err)

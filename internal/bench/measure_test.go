@@ -109,10 +109,13 @@ func concurrent(workers int, d time.Duration, op func() error) load {
 }
 
 // nodesReader reads GET /api/v1/nodes whole, as a client would, and records
-// how old the served snapshot was (now minus its fetchedAt).
+// how old the served snapshot was (now minus its fetchedAt). With gzip it
+// asks for a gzip-encoded answer and reads the compressed bytes (their
+// decompression is the client's cost, not the console's), and records no age.
 type nodesReader struct {
 	url, token string
 	client     *http.Client
+	gzip       bool
 
 	mu       sync.Mutex
 	maxAge   time.Duration
@@ -125,25 +128,38 @@ func (r *nodesReader) get() error {
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+r.token)
+	if r.token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	if r.gzip {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
 	resp, err := r.client.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
 	got := time.Now()
-	// The body is {"fetchedAt":"…","nodes":[…],"total":N}: keys are sorted,
-	// so fetchedAt comes first. Read it, then the rest without keeping it.
-	var head [96]byte
-	h, _ := io.ReadFull(resp.Body, head[:])
-	rest, err := io.Copy(io.Discard, resp.Body)
+	// Keep only both ends of the body: fetchedAt is the first key (encoding/json
+	// sorts a map's keys) or the last (the console's cached encoding).
+	var ends endsWriter
+	size, err := io.Copy(&ends, resp.Body)
 	if err != nil {
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET /api/v1/nodes: %d %s", resp.StatusCode, head[:h])
+		return fmt.Errorf("GET /api/v1/nodes: %d %s", resp.StatusCode, ends.head)
 	}
-	fetched, err := fetchedAt(head[:h])
+	if r.gzip {
+		if resp.Header.Get("Content-Encoding") != "gzip" {
+			return fmt.Errorf("GET /api/v1/nodes with Accept-Encoding: gzip: answer not gzip-encoded")
+		}
+		r.mu.Lock()
+		r.lastSize = size
+		r.mu.Unlock()
+		return nil
+	}
+	fetched, err := fetchedAt(ends.head, ends.tail)
 	if err != nil {
 		return err
 	}
@@ -151,7 +167,7 @@ func (r *nodesReader) get() error {
 	r.mu.Lock()
 	r.ages = append(r.ages, age)
 	r.maxAge = max(r.maxAge, age)
-	r.lastSize = int64(h) + rest
+	r.lastSize = size
 	r.mu.Unlock()
 	return nil
 }
@@ -162,16 +178,38 @@ func (r *nodesReader) resetAges() {
 	r.mu.Unlock()
 }
 
-func fetchedAt(head []byte) (time.Time, error) {
-	const key = `{"fetchedAt":"`
-	if !bytes.HasPrefix(head, []byte(key)) {
-		return time.Time{}, fmt.Errorf("nodes response does not start with fetchedAt: %q", head)
+// endsWriter keeps the first and the last 128 bytes written to it.
+type endsWriter struct {
+	head, tail []byte
+}
+
+func (e *endsWriter) Write(p []byte) (int, error) {
+	const keep = 128
+	if n := min(keep-len(e.head), len(p)); n > 0 {
+		e.head = append(e.head, p[:n]...)
 	}
-	v, _, ok := bytes.Cut(head[len(key):], []byte(`"`))
-	if !ok {
-		return time.Time{}, fmt.Errorf("nodes response: fetchedAt not closed: %q", head)
+	e.tail = append(e.tail, p[max(0, len(p)-keep):]...)
+	if len(e.tail) > keep {
+		e.tail = append(e.tail[:0], e.tail[len(e.tail)-keep:]...)
 	}
-	return time.Parse(time.RFC3339Nano, string(v))
+	return len(p), nil
+}
+
+// fetchedAt finds "fetchedAt":"…" in the head or the tail of a nodes answer.
+func fetchedAt(head, tail []byte) (time.Time, error) {
+	const key = `"fetchedAt":"`
+	for _, part := range [][]byte{head, tail} {
+		i := bytes.Index(part, []byte(key))
+		if i < 0 {
+			continue
+		}
+		v, _, ok := bytes.Cut(part[i+len(key):], []byte(`"`))
+		if !ok {
+			continue
+		}
+		return time.Parse(time.RFC3339Nano, string(v))
+	}
+	return time.Time{}, fmt.Errorf("nodes answer holds no fetchedAt at either end: %q … %q", head, tail)
 }
 
 // scrape reads Prometheus text from url and returns the samples whose

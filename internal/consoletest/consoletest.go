@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/neogenesys/console/config"
 	"github.com/neogenesys/console/headscale/headscaletest"
 )
 
@@ -115,7 +116,7 @@ func Start(tb testing.TB, opts ...Option) *Console {
 	listen := headscaletest.FreeAddr(tb)
 	c := &Console{URL: "http://" + listen, DataDir: dir, Bin: Binary(tb), HTTP: &http.Client{Timeout: 30 * time.Second},
 		logPath: filepath.Join(dir, "console.log")}
-	c.env = append(os.Environ(), "NEOCONSOLE_DATA_DIR="+dir, "NEOCONSOLE_HTTP_LISTEN="+listen, "NEOCONSOLE_LOG_LEVEL=debug")
+	c.env = append(consoleEnviron(), "NEOCONSOLE_DATA_DIR="+dir, "NEOCONSOLE_HTTP_LISTEN="+listen, "NEOCONSOLE_LOG_LEVEL=debug")
 	if o.managed {
 		hsListen := headscaletest.FreeAddr(tb)
 		c.LoginServer = "http://" + hsListen
@@ -173,6 +174,25 @@ func (c *Console) Restart(tb testing.TB) {
 	c.Stop()
 	c.start(tb)
 	c.WaitReady(tb, 90*time.Second)
+}
+
+// consoleEnviron is this process's environment without the NEOCONSOLE_*
+// variables the console does not know (the harnesses' own, such as
+// NEOCONSOLE_HEADSCALE_BIN): the console refuses unknown ones as typos.
+func consoleEnviron() []string {
+	known := map[string]bool{"NEOCONSOLE_SERVER": true, "NEOCONSOLE_TOKEN": true, "NEOCONSOLE_CONFIG": true}
+	for _, v := range config.EnvVars() {
+		known[v] = true
+	}
+	var out []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "NEOCONSOLE_") && !known[name] {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }
 
 // Run runs a neoconsole subcommand with the console's environment.
