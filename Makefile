@@ -23,7 +23,7 @@ tools: $(TOOLS) ## Build the pinned headscale, tailscale and tailscaled into bin
 
 .PHONY: web
 web: ## Build the web app into web/dist (needs Node 20 and npm)
-	@if [ -f web/package.json ]; then cd web && npm ci --no-audit --no-fund && npm run build; else echo ">> no web app yet (web/package.json); the console serves a minimal page"; fi
+	cd web && npm ci --no-audit --no-fund --prefer-offline && npm run build
 
 .PHONY: build
 build: web ## Build bin/neoconsole with the web app embedded
@@ -37,9 +37,10 @@ run: tools build ## Start the console on http://$(LISTEN) with a managed Headsca
 	NEOCONSOLE_HTTP_LISTEN=$(LISTEN) $(BIN)/neoconsole serve $(if $(CONFIG),--config $(CONFIG))
 
 .PHONY: test
-test: tools ## Run every test: unit, store on SQLite and PostgreSQL, real Headscale and tailscaled
+test: tools web ## Run every test: Go and web units, SQLite + PostgreSQL, real Headscale, tailscaled and Chromium
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
+	cd web && npm test
+	$(GO) test -count=1 -timeout 25m ./...
 
 .PHONY: test-short
 test-short: ## Quick tests only (leaves out the slow suites)
