@@ -8,13 +8,18 @@ import (
 	"strings"
 )
 
-// reservedEnv are NEOCONSOLE_* variables read by the CLI client, not by
-// the configuration; Load ignores them.
+// reservedEnv are NEOCONSOLE_* variables read elsewhere than the
+// configuration (the CLI client, the secrets master key); Load ignores them.
 var reservedEnv = map[string]bool{
-	"NEOCONSOLE_SERVER": true,
-	"NEOCONSOLE_TOKEN":  true,
-	"NEOCONSOLE_CONFIG": true,
+	"NEOCONSOLE_SERVER":     true,
+	"NEOCONSOLE_TOKEN":      true,
+	"NEOCONSOLE_CONFIG":     true,
+	"NEOCONSOLE_SECRET_KEY": true,
 }
+
+// IsReservedEnv reports whether name is a NEOCONSOLE_* variable the console
+// reads outside its configuration.
+func IsReservedEnv(name string) bool { return reservedEnv[name] }
 
 // EnvVars lists, sorted, every environment variable that overrides a key:
 // NEOCONSOLE_ followed by the key's path in upper case joined by "_".

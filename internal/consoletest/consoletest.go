@@ -180,14 +180,14 @@ func (c *Console) Restart(tb testing.TB) {
 // variables the console does not know (the harnesses' own, such as
 // NEOCONSOLE_HEADSCALE_BIN): the console refuses unknown ones as typos.
 func consoleEnviron() []string {
-	known := map[string]bool{"NEOCONSOLE_SERVER": true, "NEOCONSOLE_TOKEN": true, "NEOCONSOLE_CONFIG": true}
+	known := map[string]bool{}
 	for _, v := range config.EnvVars() {
 		known[v] = true
 	}
 	var out []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "NEOCONSOLE_") && !known[name] {
+		if strings.HasPrefix(name, "NEOCONSOLE_") && !known[name] && !config.IsReservedEnv(name) {
 			continue
 		}
 		out = append(out, kv)
