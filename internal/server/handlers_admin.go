@@ -77,18 +77,7 @@ func (s *Server) renameUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	err = s.Headscale.DeleteUser(r.Context(), id)
-	s.record(r, "user.delete", fmt.Sprintf("user:%d", id), err, nil)
-	if err != nil {
-		return err
-	}
-	s.Events.Publish("user.deleted", map[string]uint64{"id": id})
-	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
-	return nil
+	return s.changeByID(w, r, "user", "delete", "user.deleted", s.Headscale.DeleteUser)
 }
 
 // Policy.

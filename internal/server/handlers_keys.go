@@ -211,31 +211,27 @@ func (s *Server) installCommands(key, hostname string) []enroll.Command {
 }
 
 func (s *Server) expireKey(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	err = s.Headscale.ExpirePreAuthKey(r.Context(), id)
-	s.record(r, "preauthkey.expire", fmt.Sprintf("preauthkey:%d", id), err, nil)
-	if err != nil {
-		return err
-	}
-	s.Events.Publish("preauthkey.expired", map[string]uint64{"id": id})
-	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
-	return nil
+	return s.changeByID(w, r, "preauthkey", "expire", "preauthkey.expired", s.Headscale.ExpirePreAuthKey)
 }
 
 func (s *Server) deleteKey(w http.ResponseWriter, r *http.Request) error {
+	return s.changeByID(w, r, "preauthkey", "delete", "preauthkey.deleted", s.Headscale.DeletePreAuthKey)
+}
+
+// changeByID runs a bodiless change to the object {id} of kind: audited as
+// kind.verb on kind:id, announced as event, answered {"success":true}.
+func (s *Server) changeByID(w http.ResponseWriter, r *http.Request, kind, verb, event string,
+	change func(ctx context.Context, id uint64) error) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	err = s.Headscale.DeletePreAuthKey(r.Context(), id)
-	s.record(r, "preauthkey.delete", fmt.Sprintf("preauthkey:%d", id), err, nil)
+	err = change(r.Context(), id)
+	s.record(r, kind+"."+verb, fmt.Sprintf("%s:%d", kind, id), err, nil)
 	if err != nil {
 		return err
 	}
-	s.Events.Publish("preauthkey.deleted", map[string]uint64{"id": id})
+	s.Events.Publish(event, map[string]uint64{"id": id})
 	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
 	return nil
 }
