@@ -156,4 +156,10 @@ type Store interface {
 
 	GetSetting(ctx context.Context, key string) (string, error) // ErrNotFound when unset
 	PutSetting(ctx context.Context, key, value string) error
+
+	CreateCloudAccount(ctx context.Context, a CloudAccount, seal SealFunc) (CloudAccount, error) // ErrConflict on duplicate name
+	GetCloudAccount(ctx context.Context, id int64) (CloudAccount, error)
+	ListCloudAccounts(ctx context.Context) ([]CloudAccount, error) // ordered by name
+	UpdateCloudAccount(ctx context.Context, a CloudAccount) (CloudAccount, error)
+	DeleteCloudAccount(ctx context.Context, id int64) error
 }

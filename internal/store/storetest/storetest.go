@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Audit/Limits", testAuditLimits},
 		{"MintedKeys", testMintedKeys},
 		{"Settings", testSettings},
+		{"CloudAccounts", testCloudAccounts},
 		{"Times", testTimes},
 		{"Concurrent/AuditWriters", testConcurrentAuditWriters},
 		{"Concurrent/Mixed", testConcurrentMixed},
