@@ -17,6 +17,12 @@ func (c Config) SQLitePath() string {
 	return filepath.Join(c.DataDir, "neoconsole.db")
 }
 
+// SecretKeyPath is the file holding the master key that seals cloud
+// credentials when NEOCONSOLE_SECRET_KEY is not set.
+func (c Config) SecretKeyPath() string {
+	return filepath.Join(c.DataDir, "secret.key")
+}
+
 // HeadscaleDir is where the managed Headscale keeps its config, database and keys.
 func (c Config) HeadscaleDir() string {
 	return filepath.Join(c.DataDir, "headscale")

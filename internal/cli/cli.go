@@ -73,6 +73,10 @@ func commands() map[string]command {
 		"keys delete":    {"ID", "Delete a pre-auth key", runKeysDelete},
 		"users list":     {"", "List tailnet users", runUsersList},
 		"users create":   {"NAME [--display-name D] [--email E]", "Create a tailnet user", runUsersCreate},
+		"clouds list":    {"", "List connected cloud accounts (secrets are never shown)", runCloudsList},
+		"clouds add":     {"NAME --kind aws|gcp|azure|lxd|proxmox [--config FILE|-] [--set key=value]… [--check]", "Connect a cloud account", runCloudsAdd},
+		"clouds check":   {"ID", "Test a cloud account's connection: identity and region count", runCloudsCheck},
+		"clouds remove":  {"ID", "Disconnect a cloud account", runCloudsRemove},
 		"audit list":     {"[--user U] [--action A] [--target T] [--since RFC3339] [--limit N]", "Show the audit trail, newest first", runAuditList},
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/neogenesys/console/config"
 	"github.com/neogenesys/console/headscale"
 	"github.com/neogenesys/console/internal/audit"
+	"github.com/neogenesys/console/internal/clouds"
+	"github.com/neogenesys/console/internal/secrets"
 	"github.com/neogenesys/console/internal/auth"
 	"github.com/neogenesys/console/internal/events"
 	"github.com/neogenesys/console/internal/server"
@@ -49,7 +51,7 @@ func runServe(e Env, args []string) error {
 	log := newLogger(cfg, e)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, cfg, log)
+	return serve(ctx, cfg, log, e.Getenv("NEOCONSOLE_SECRET_KEY"))
 }
 
 func newLogger(cfg config.Config, e Env) *slog.Logger {
@@ -101,7 +103,9 @@ func fileExists(p string) bool {
 
 // serve runs the console until ctx ends, then shuts down in order: stop
 // accepting, drain requests, stop background work, stop Headscale, close the store.
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+// serve runs the console until ctx ends. secretKey is NEOCONSOLE_SECRET_KEY
+// (base64); empty uses, or creates, data_dir/secret.key.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, secretKey string) error {
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
@@ -159,6 +163,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer stopBG()
 	go view.Run(bg)
 
+	box, err := openSecrets(cfg, secretKey)
+	if err != nil {
+		return err
+	}
+
 	srv, err := server.New(server.Deps{
 		Config: cfg, Log: log, Store: st, Headscale: hc, Nodes: view,
 		Auth: auth.NewService(st, cfg.Auth.SessionTTL), Audit: audit.New(st, log), Events: hub,
@@ -172,6 +181,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			return i
 		},
 		Registry: reg, UI: web.Handler(), Version: Version, Managed: managed,
+		Clouds: &clouds.Service{Store: st, Sealer: box},
 	})
 	if err != nil {
 		return err
@@ -233,4 +243,15 @@ func sweepSessions(ctx context.Context, st store.Store, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// openSecrets returns the box that seals cloud credentials: the master key
+// from NEOCONSOLE_SECRET_KEY, else data_dir/secret.key (created 0600 on first
+// run). Several replicas must share one key: set the variable on each.
+func openSecrets(cfg config.Config, envKey string) (*secrets.Box, error) {
+	key, err := secrets.LoadKey(envKey, cfg.SecretKeyPath())
+	if err != nil {
+		return nil, err
+	}
+	return secrets.New(key)
 }

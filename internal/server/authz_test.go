@@ -62,6 +62,12 @@ var wantRoles = map[string]store.Role{
 	"GET /api/v1/tokens":                     store.RoleViewer,
 	"POST /api/v1/tokens":                    store.RoleViewer,
 	"DELETE /api/v1/tokens/{id}":             store.RoleViewer,
+	"GET /api/v1/clouds":                     store.RoleViewer,
+	"POST /api/v1/clouds":                    store.RoleAdmin,
+	"GET /api/v1/clouds/{id}":                store.RoleViewer,
+	"PATCH /api/v1/clouds/{id}":              store.RoleAdmin,
+	"DELETE /api/v1/clouds/{id}":             store.RoleAdmin,
+	"POST /api/v1/clouds/{id}/check":         store.RoleAdmin,
 	"GET /api/v1/audit":                      store.RoleViewer,
 	"GET /api/v1/headscale":                  store.RoleViewer,
 	"GET /api/v1/settings/headscale":         store.RoleViewer,
@@ -152,6 +158,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	adminCookie := e.session(admin.User)
+	cloud := e.cloud("matrix")
 
 	idFor := map[string]string{
 		"/api/headscale/machines/": strconv.Itoa(seedLaptop),
@@ -160,6 +167,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"/api/v1/users/":           strconv.FormatUint(carol.ID, 10),
 		"/api/v1/accounts/":        strconv.FormatInt(victim.ID, 10),
 		"/api/v1/tokens/":          strconv.FormatInt(spare.ID, 10),
+		"/api/v1/clouds/":          strconv.FormatInt(cloud.ID, 10),
 	}
 	concrete := func(path string) string {
 		return wildcardRE.ReplaceAllStringFunc(path, func(w string) string {

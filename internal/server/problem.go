@@ -11,8 +11,11 @@ import (
 
 	"github.com/neogenesys/console/headscale"
 	"github.com/neogenesys/console/internal/auth"
+	"github.com/neogenesys/console/internal/clouds"
 	"github.com/neogenesys/console/internal/enroll"
+	"github.com/neogenesys/console/internal/secrets"
 	"github.com/neogenesys/console/internal/store"
+	"github.com/neogenesys/console/providers"
 )
 
 // Problem is an RFC 9457 problem document, with a stable machine-readable
@@ -81,7 +84,7 @@ func problemFor(err error) Problem {
 	case errors.Is(err, errUnsupportedMedia):
 		return Problem{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Detail: err.Error()}
 	case errors.Is(err, errBadRequest), errors.Is(err, auth.ErrInvalidInput), errors.Is(err, auth.ErrWeakPassword),
-		errors.Is(err, enroll.ErrInvalid):
+		errors.Is(err, enroll.ErrInvalid), errors.Is(err, clouds.ErrInvalid):
 		return Problem{Status: http.StatusBadRequest, Code: "invalid_request", Detail: err.Error()}
 	case errors.Is(err, errInvalidPolicy):
 		return Problem{Status: http.StatusBadRequest, Code: "invalid_policy", Detail: err.Error(),
@@ -95,6 +98,22 @@ func problemFor(err error) Problem {
 			Detail: "Headscale is not answering: " + err.Error(), RecoveryHint: "Check the Headscale health in Settings; the console retries by itself."}
 	case errors.As(err, &he):
 		return headscaleProblem(he)
+	case errors.Is(err, providers.ErrNotFound):
+		return Problem{Status: http.StatusNotFound, Code: "not_found", Detail: err.Error()}
+	case errors.Is(err, providers.ErrInvalidState):
+		return Problem{Status: http.StatusConflict, Code: "invalid_state", Detail: err.Error(),
+			RecoveryHint: "Wait for the VM to finish its current transition, then try again."}
+	case errors.Is(err, providers.ErrAuth):
+		return Problem{Status: http.StatusBadGateway, Code: "cloud_auth_failed", Detail: err.Error(),
+			RecoveryHint: "Update the cloud account's credentials, then test the connection."}
+	case errors.Is(err, providers.ErrThrottled):
+		return Problem{Status: http.StatusServiceUnavailable, Code: "cloud_throttled", Detail: err.Error(),
+			RecoveryHint: "The provider is rate-limiting the console; try again in a minute."}
+	case errors.Is(err, providers.ErrUnreachable):
+		return Problem{Status: http.StatusBadGateway, Code: "cloud_unreachable", Detail: err.Error()}
+	case errors.Is(err, secrets.ErrDecrypt):
+		return Problem{Status: http.StatusInternalServerError, Code: "secrets_unreadable", Detail: err.Error(),
+			RecoveryHint: "The master key (NEOCONSOLE_SECRET_KEY or data_dir/secret.key) is not the one the credentials were sealed with."}
 	}
 	return Problem{Status: http.StatusInternalServerError, Code: "internal", Detail: "internal error; see the console's log"}
 }

@@ -91,6 +91,14 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/tokens", viewer, "Create an API token (shown once)", s.createToken, false},
 		{"DELETE", "/api/v1/tokens/{id}", viewer, "Revoke an API token", s.revokeToken, false},
 
+		// Cloud accounts (credentials are write-only).
+		{"GET", "/api/v1/clouds", viewer, "List cloud accounts (secrets never shown; secretsSet names the ones stored)", s.listClouds, false},
+		{"POST", "/api/v1/clouds", admin, "Connect a cloud account: name, kind and the kind's config", s.createCloud, false},
+		{"GET", "/api/v1/clouds/{id}", viewer, "Get one cloud account", s.getCloud, false},
+		{"PATCH", "/api/v1/clouds/{id}", admin, "Rename an account or change config fields (omitted secrets are kept)", s.updateCloud, false},
+		{"DELETE", "/api/v1/clouds/{id}", admin, "Disconnect a cloud account", s.deleteCloud, false},
+		{"POST", "/api/v1/clouds/{id}/check", admin, "Test the connection: identity and region count", s.checkCloud, false},
+
 		// Audit, Headscale status and live events.
 		{"GET", "/api/v1/audit", viewer, "Audit trail; filters user, action, target, since, until, before, limit", s.listAudit, false},
 		{"GET", "/api/v1/audit/export", viewer, "Download the audit trail as CSV or JSON; same filters", s.exportAudit, true},

@@ -15,6 +15,7 @@ import (
 	"github.com/neogenesys/console/headscale"
 	"github.com/neogenesys/console/internal/audit"
 	"github.com/neogenesys/console/internal/auth"
+	"github.com/neogenesys/console/internal/clouds"
 	"github.com/neogenesys/console/internal/events"
 	"github.com/neogenesys/console/internal/store"
 	"github.com/neogenesys/console/internal/tailnet"
@@ -47,6 +48,8 @@ type Deps struct {
 	UI http.Handler
 	// Version is the build's version string.
 	Version string
+	// Clouds manages the connected cloud accounts.
+	Clouds *clouds.Service
 	// Managed is the managed Headscale's settings; nil in external mode.
 	Managed ManagedHeadscale
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/neogenesys/console/headscale"
 	"github.com/neogenesys/console/headscale/headscalefake"
 	"github.com/neogenesys/console/internal/audit"
+	"github.com/neogenesys/console/internal/clouds"
 	"github.com/neogenesys/console/internal/auth"
 	"github.com/neogenesys/console/internal/events"
 	"github.com/neogenesys/console/internal/store"
@@ -126,6 +127,7 @@ func newEnv(t *testing.T, opts ...func(*config.Config)) *env {
 			return HeadscaleInfo{Mode: "external", Address: "fake:50443", LoginServer: loginServer}
 		},
 		Version: "test",
+		Clouds:  &clouds.Service{Store: st, Sealer: testBox(t)},
 	})
 	if err != nil {
 		t.Fatal(err)

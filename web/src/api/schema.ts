@@ -725,6 +725,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clouds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List cloud accounts (secrets never shown; secretsSet names the ones stored) */
+        get: operations["listClouds"];
+        put?: never;
+        /**
+         * Connect a cloud account: name, kind and the kind's config
+         * @description The config is decoded strictly and validated by the kind; nothing is stored unless all of it is valid. Secret fields are sealed with AES-256-GCM and never returned.
+         */
+        post: operations["createCloud"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clouds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one cloud account */
+        get: operations["getCloud"];
+        put?: never;
+        post?: never;
+        /** Disconnect a cloud account */
+        delete: operations["deleteCloud"];
+        options?: never;
+        head?: never;
+        /** Rename an account or change config fields (omitted secrets are kept) */
+        patch: operations["updateCloud"];
+        trace?: never;
+    };
+    "/api/v1/clouds/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test the connection: identity and region count
+         * @description A failed check is answered 200 with ok=false, the error naming the account, and errorKind.
+         */
+        post: operations["checkCloud"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1068,7 +1128,7 @@ export interface components {
         Event: {
             /** @description Increasing event ID (also the SSE id: field) */
             id: number;
-            /** @description Event type (also the SSE event: field), e.g. node.online, node.offline, node.added, preauthkey.created, preauthkey.expired, preauthkey.deleted, policy.updated */
+            /** @description Event type (also the SSE event: field), e.g. node.online, node.offline, node.added, preauthkey.created, preauthkey.expired, preauthkey.deleted, policy.updated, cloud.created, cloud.updated, cloud.deleted */
             type: string;
             /** Format: date-time */
             time: string;
@@ -1221,6 +1281,61 @@ export interface components {
             setupToken: string;
             username: string;
             password: string;
+        };
+        CloudAccount: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /**
+             * @description Provider kind
+             * @enum {string}
+             */
+            kind: "aws" | "azure" | "gcp" | "lxd" | "proxmox";
+            /** @description The kind's configuration without its secret fields (env: and file: references are shown; they are not secrets) */
+            config: {
+                [key: string]: unknown;
+            };
+            /** @description Secret fields that hold a stored value (values are never returned) */
+            secretsSet: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            createdBy: string;
+        };
+        CloudAccountResponse: {
+            cloud: components["schemas"]["CloudAccount"];
+        };
+        CloudAccountList: {
+            clouds: components["schemas"]["CloudAccount"][];
+        };
+        CreateCloudRequest: {
+            name: string;
+            /** @enum {string} */
+            kind: "aws" | "azure" | "gcp" | "lxd" | "proxmox";
+            /** @description The kind's configuration (see docs/providers.md); unknown fields are refused. Secret fields may hold the secret, or env:NAME / file:PATH to read it when the provider is used. */
+            config: {
+                [key: string]: unknown;
+            };
+        };
+        UpdateCloudRequest: {
+            name?: string;
+            /** @description Fields to change; omitted fields, secrets included, keep their value; "" clears a secret */
+            config?: {
+                [key: string]: unknown;
+            };
+        };
+        CloudCheck: {
+            ok: boolean;
+            /** @description Account, project, subscription, server or cluster the credentials reach */
+            identity?: string;
+            regions: string[];
+            regionCount: number;
+            error?: string;
+            /** @enum {string} */
+            errorKind?: "auth" | "unreachable" | "throttled" | "timeout" | "config" | "other";
+            /** Format: int64 */
+            tookMs: number;
         };
     };
     responses: {
@@ -2753,6 +2868,176 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listClouds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cloud accounts ordered by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloudAccountList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createCloud: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCloudRequest"];
+            };
+        };
+        responses: {
+            /** @description The account */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloudAccountResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getCloud: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer ID; anything else is answered 404 */
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloudAccountResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteCloud: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer ID; anything else is answered 404 */
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Success"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateCloud: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer ID; anything else is answered 404 */
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCloudRequest"];
+            };
+        };
+        responses: {
+            /** @description The account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloudAccountResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    checkCloud: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer ID; anything else is answered 404 */
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The outcome */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloudCheck"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
         };
     };

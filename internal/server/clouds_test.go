@@ -1,0 +1,148 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/neogenesys/console/internal/clouds"
+	"github.com/neogenesys/console/internal/secrets"
+	"github.com/neogenesys/console/internal/store"
+	"github.com/neogenesys/console/providers"
+)
+
+// testCloud is a provider kind for these tests: Check succeeds when the
+// password is "right" and reports an auth failure otherwise.
+type testCloud struct {
+	Host     string `json:"host"`
+	Password string `json:"password,omitempty" secret:"true"`
+}
+
+func (c *testCloud) Kind() string { return "testcloud" }
+func (c *testCloud) Validate() error {
+	if c.Host == "" {
+		return errors.New("host: required")
+	}
+	return nil
+}
+func (c *testCloud) New(string) (providers.Provider, error) { return testCloudProvider{*c}, nil }
+
+type testCloudProvider struct{ cfg testCloud }
+
+func (p testCloudProvider) Check(context.Context) (providers.AccountInfo, error) {
+	if p.cfg.Password != "right" {
+		return providers.AccountInfo{}, providers.ErrAuth
+	}
+	return providers.AccountInfo{Identity: p.cfg.Host, Regions: []string{"r1", "r2", "r3"}}, nil
+}
+func (testCloudProvider) List(context.Context, func(providers.VM) error) error  { return nil }
+func (testCloudProvider) Power(context.Context, string, providers.Action) error { return nil }
+
+func init() {
+	providers.Register(providers.Kind{Name: "testcloud", NewConfig: func() providers.Config { return &testCloud{} }})
+}
+
+func testBox(t *testing.T) *secrets.Box {
+	t.Helper()
+	key, err := secrets.LoadKey("", filepath.Join(t.TempDir(), "secret.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secrets.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return box
+}
+
+// cloud connects a testcloud account directly through the service.
+func (e *env) cloud(name string) clouds.Account {
+	e.t.Helper()
+	a, err := e.srv.Clouds.Create(context.Background(), name, "testcloud", json.RawMessage(`{"host":"h","password":"right"}`), "test")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return a
+}
+
+func TestCloudAccountsAPI(t *testing.T) {
+	e := newEnv(t)
+	viewer, _, admin := e.callers()
+	const secret = "right"
+
+	r := e.do("POST", "/api/v1/clouds", map[string]any{"name": "lab", "kind": "testcloud",
+		"config": map[string]any{"host": "pve.example", "password": secret}}, bearer(admin.tok))
+	if r.status != http.StatusCreated {
+		t.Fatalf("create: %s", r)
+	}
+	var created struct{ Cloud clouds.Account }
+	r.json(t, &created)
+	if strings.Contains(string(r.body), `"`+secret+`"`) || created.Cloud.SecretsSet[0] != "password" {
+		t.Fatalf("create answer shows the secret or misses secretsSet: %s", r.body)
+	}
+	id := created.Cloud.ID
+
+	r = e.do("GET", "/api/v1/clouds", nil, bearer(viewer.tok))
+	if r.status != http.StatusOK || strings.Contains(string(r.body), `"`+secret+`"`) || !strings.Contains(string(r.body), "pve.example") {
+		t.Fatalf("list: %s", r)
+	}
+
+	r = e.do("POST", "/api/v1/clouds/"+strconv.FormatInt(id, 10)+"/check", nil, bearer(admin.tok))
+	var res clouds.CheckResult
+	r.json(t, &res)
+	if r.status != http.StatusOK || !res.OK || res.RegionCount != 3 || res.Identity != "pve.example" {
+		t.Fatalf("check: %s", r)
+	}
+
+	// A new password through PATCH, then a failing check says why.
+	r = e.do("PATCH", "/api/v1/clouds/"+strconv.FormatInt(id, 10), map[string]any{"config": map[string]any{"password": "wrong"}}, bearer(admin.tok))
+	if r.status != http.StatusOK {
+		t.Fatalf("patch: %s", r)
+	}
+	r = e.do("POST", "/api/v1/clouds/"+strconv.FormatInt(id, 10)+"/check", nil, bearer(admin.tok))
+	r.json(t, &res)
+	if res.OK || res.ErrorKind != "auth" || !strings.Contains(res.Error, "credentials") {
+		t.Fatalf("check with a wrong password: %s", r)
+	}
+
+	for _, tc := range []struct {
+		name string
+		body map[string]any
+		want string
+	}{
+		{"unknown kind", map[string]any{"name": "x", "kind": "nope", "config": map[string]any{}}, `unknown provider kind`},
+		{"invalid config", map[string]any{"name": "x", "kind": "testcloud", "config": map[string]any{}}, `x: config: host: required`},
+		{"unknown field", map[string]any{"name": "x", "kind": "testcloud", "config": map[string]any{"host": "h", "pasword": "p"}}, `unknown field \"pasword\"`},
+		{"bad name", map[string]any{"name": "../x", "kind": "testcloud", "config": map[string]any{"host": "h"}}, `name:`},
+	} {
+		r := e.do("POST", "/api/v1/clouds", tc.body, bearer(admin.tok))
+		r.problem(t, http.StatusBadRequest, "invalid_request")
+		if !strings.Contains(string(r.body), tc.want) {
+			t.Errorf("%s: %s, want %q", tc.name, r.body, tc.want)
+		}
+	}
+	e.do("POST", "/api/v1/clouds", map[string]any{"name": "lab", "kind": "testcloud", "config": map[string]any{"host": "h"}},
+		bearer(admin.tok)).problem(t, http.StatusConflict, "conflict")
+
+	// The audit trail records every change, never a secret.
+	entries := e.auditEntries(store.AuditFilter{Action: "cloud.*"})
+	if len(entries) < 4 {
+		t.Fatalf("audit has %d cloud entries", len(entries))
+	}
+	for _, en := range entries {
+		if strings.Contains(en.Detail, secret) || strings.Contains(en.Detail, "wrong") {
+			t.Errorf("audit entry shows a secret: %+v", en)
+		}
+	}
+	if strings.Contains(e.log.String(), "wrong") {
+		t.Error("the log shows a secret")
+	}
+
+	e.do("DELETE", "/api/v1/clouds/"+strconv.FormatInt(id, 10), nil, bearer(admin.tok)).expect(t, http.StatusOK)
+	e.do("GET", "/api/v1/clouds/"+strconv.FormatInt(id, 10), nil, bearer(admin.tok)).problem(t, http.StatusNotFound, "not_found")
+}
