@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/neogenesys/console/internal/secrets"
 	"github.com/neogenesys/console/internal/store"
 	"github.com/neogenesys/console/providers"
 )
@@ -88,16 +89,16 @@ func (s *Service) Create(ctx context.Context, name, kind string, config json.Raw
 	if err := cfg.Validate(); err != nil {
 		return Account{}, fmt.Errorf("%w: %s: config: %w", ErrInvalid, name, err)
 	}
-	public, secretJSON, err := split(cfg)
+	public, secretJSON, secretNames, err := split(cfg)
 	if err != nil {
 		return Account{}, err
 	}
-	a, err := s.Store.CreateCloudAccount(ctx, store.CloudAccount{Name: name, Kind: kind, Config: public, CreatedBy: by},
+	a, err := s.Store.CreateCloudAccount(ctx, store.CloudAccount{Name: name, Kind: kind, Config: public, CreatedBy: by, SecretNames: secretNames},
 		func(id int64) (string, error) { return s.seal(secretJSON, id) })
 	if err != nil {
 		return Account{}, err
 	}
-	return s.view(a)
+	return view(a)
 }
 
 // Update changes an account's name and configuration. Fields present in
@@ -125,7 +126,7 @@ func (s *Service) Update(ctx context.Context, id int64, name *string, config jso
 		if err := cfg.Validate(); err != nil {
 			return Account{}, fmt.Errorf("%w: %s: config: %w", ErrInvalid, a.Name, err)
 		}
-		public, secretJSON, err := split(cfg)
+		public, secretJSON, secretNames, err := split(cfg)
 		if err != nil {
 			return Account{}, err
 		}
@@ -133,14 +134,14 @@ func (s *Service) Update(ctx context.Context, id int64, name *string, config jso
 		if err != nil {
 			return Account{}, err
 		}
-		a.Config, a.Secrets = public, sealed
+		a.Config, a.Secrets, a.SecretNames = public, sealed, secretNames
 	}
 	a.UpdatedAt = time.Time{}
 	a, err = s.Store.UpdateCloudAccount(ctx, a)
 	if err != nil {
 		return Account{}, err
 	}
-	return s.view(a)
+	return view(a)
 }
 
 // Get returns one account.
@@ -149,7 +150,7 @@ func (s *Service) Get(ctx context.Context, id int64) (Account, error) {
 	if err != nil {
 		return Account{}, err
 	}
-	return s.view(a)
+	return view(a)
 }
 
 // List returns every account, ordered by name.
@@ -160,7 +161,7 @@ func (s *Service) List(ctx context.Context) ([]Account, error) {
 	}
 	out := make([]Account, 0, len(all))
 	for _, a := range all {
-		v, err := s.view(a)
+		v, err := view(a)
 		if err != nil {
 			return nil, err
 		}
@@ -205,7 +206,8 @@ type CheckResult struct {
 	Regions     []string `json:"regions"`
 	RegionCount int      `json:"regionCount"`
 	Error       string   `json:"error,omitempty"`
-	// ErrorKind classifies a failure: auth, unreachable, throttled, timeout, config or other.
+	// ErrorKind classifies a failure: auth, unreachable, throttled, timeout,
+	// config, secrets (sealed with another master key) or other.
 	ErrorKind string `json:"errorKind,omitempty"`
 	TookMS    int64  `json:"tookMs"`
 }
@@ -260,6 +262,8 @@ func errorKind(err error) string {
 		return "timeout"
 	case errors.Is(err, ErrInvalid):
 		return "config"
+	case errors.Is(err, secrets.ErrDecrypt):
+		return "secrets"
 	}
 	return "other"
 }
@@ -334,7 +338,7 @@ func describeJSON(err error) error {
 // split separates cfg into its public JSON (secret fields removed, env: and
 // file: references kept, since they are not secrets) and the JSON of the
 // secret values ("" when there are none).
-func split(cfg providers.Config) (public, secretJSON string, err error) {
+func split(cfg providers.Config) (public, secretJSON string, secretNames []string, err error) {
 	fields := providers.SecretFields(cfg)
 	secretValues := map[string]string{}
 	saved := map[string]string{}
@@ -352,11 +356,11 @@ func split(cfg providers.Config) (public, secretJSON string, err error) {
 	}()
 	b, err := json.Marshal(cfg)
 	if err != nil {
-		return "", "", fmt.Errorf("encode config: %w", err)
+		return "", "", nil, fmt.Errorf("encode config: %w", err)
 	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
-		return "", "", fmt.Errorf("encode config: %w", err)
+		return "", "", nil, fmt.Errorf("encode config: %w", err)
 	}
 	for name := range fields {
 		if saved[name] == "" || !providers.IsSecretRef(saved[name]) {
@@ -365,16 +369,20 @@ func split(cfg providers.Config) (public, secretJSON string, err error) {
 	}
 	b, err = json.Marshal(m)
 	if err != nil {
-		return "", "", fmt.Errorf("encode config: %w", err)
+		return "", "", nil, fmt.Errorf("encode config: %w", err)
 	}
 	if len(secretValues) == 0 {
-		return string(b), "", nil
+		return string(b), "", nil, nil
 	}
 	sj, err := json.Marshal(secretValues)
 	if err != nil {
-		return "", "", fmt.Errorf("encode secrets: %w", err)
+		return "", "", nil, fmt.Errorf("encode secrets: %w", err)
 	}
-	return string(b), string(sj), nil
+	for name := range secretValues {
+		secretNames = append(secretNames, name)
+	}
+	slices.Sort(secretNames)
+	return string(b), string(sj), secretNames, nil
 }
 
 func deletePath(m map[string]any, dotted string) {
@@ -389,27 +397,16 @@ func deletePath(m map[string]any, dotted string) {
 }
 
 // view is the API's picture of a stored account: the public config and the
-// names of the secret fields that hold a value (never the values).
-func (s *Service) view(a store.CloudAccount) (Account, error) {
+// names of the secret fields that hold a value (never the values). It needs
+// no master key, so a console started with the wrong key still lists.
+func view(a store.CloudAccount) (Account, error) {
 	v := Account{ID: a.ID, Name: a.Name, Kind: a.Kind, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
-		CreatedBy: a.CreatedBy, Config: map[string]any{}, SecretsSet: []string{}}
+		CreatedBy: a.CreatedBy, Config: map[string]any{}, SecretsSet: a.SecretNames}
+	if v.SecretsSet == nil {
+		v.SecretsSet = []string{}
+	}
 	if err := json.Unmarshal([]byte(a.Config), &v.Config); err != nil {
 		return Account{}, fmt.Errorf("cloud account %q: stored config: %w", a.Name, err)
 	}
-	if a.Secrets == "" {
-		return v, nil
-	}
-	plain, err := s.Sealer.Open(a.Secrets, associated(a.ID))
-	if err != nil {
-		return Account{}, fmt.Errorf("cloud account %q: secrets: %w", a.Name, err)
-	}
-	var values map[string]string
-	if err := json.Unmarshal([]byte(plain), &values); err != nil {
-		return Account{}, fmt.Errorf("cloud account %q: secrets: %w", a.Name, err)
-	}
-	for name := range values {
-		v.SecretsSet = append(v.SecretsSet, name)
-	}
-	slices.Sort(v.SecretsSet)
 	return v, nil
 }

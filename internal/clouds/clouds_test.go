@@ -216,3 +216,25 @@ func TestSealedSecretsAreBoundToTheirAccount(t *testing.T) {
 		t.Errorf("a copied sealed value opened: %v", err)
 	}
 }
+
+func TestAnotherMasterKeyStillListsButCannotOpen(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	a, err := s.Create(ctx, "a", "testkind", json.RawMessage(`{"user":"a","password":"right"}`), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := secrets.New(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2 := &clouds.Service{Store: s.Store, Sealer: other}
+	list, err := s2.List(ctx)
+	if err != nil || len(list) != 1 || list[0].SecretsSet[0] != "password" {
+		t.Fatalf("List with another key = %+v, %v", list, err)
+	}
+	res, err := s2.Check(ctx, a.ID)
+	if err != nil || res.OK || res.ErrorKind != "secrets" {
+		t.Errorf("Check with another key = %+v, %v; want errorKind secrets", res, err)
+	}
+}

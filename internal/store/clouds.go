@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,28 +12,33 @@ import (
 // CloudAccount is one connected cloud account. Secrets is sealed by the
 // caller; the store never sees a plaintext secret.
 type CloudAccount struct {
-	ID        int64
-	Name      string
-	Kind      string // provider kind: aws, gcp, azure, lxd, proxmox
-	Config    string // JSON without secret fields
-	Secrets   string // sealed JSON of the secret fields; "" when none
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	CreatedBy string
+	ID          int64
+	Name        string
+	Kind        string   // provider kind: aws, gcp, azure, lxd, proxmox
+	Config      string   // JSON without secret fields
+	Secrets     string   // sealed JSON of the secret fields; "" when none
+	SecretNames []string // the fields in Secrets, readable without the key
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	CreatedBy   string
 }
 
 // SealFunc seals an account's secrets once its ID is known.
 type SealFunc func(id int64) (string, error)
 
-const cloudColumns = `id, name, kind, config, secrets, created_at, updated_at, created_by`
+const cloudColumns = `id, name, kind, config, secrets, secret_names, created_at, updated_at, created_by`
 
 func scanCloud(row scanner) (CloudAccount, error) {
 	var (
 		a                CloudAccount
+		names            string
 		created, updated int64
 	)
-	if err := row.Scan(&a.ID, &a.Name, &a.Kind, &a.Config, &a.Secrets, &created, &updated, &a.CreatedBy); err != nil {
+	if err := row.Scan(&a.ID, &a.Name, &a.Kind, &a.Config, &a.Secrets, &names, &created, &updated, &a.CreatedBy); err != nil {
 		return CloudAccount{}, err
+	}
+	if err := json.Unmarshal([]byte(names), &a.SecretNames); err != nil {
+		return CloudAccount{}, fmt.Errorf("decode secret names: %w", err)
 	}
 	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
 	return a, nil
@@ -50,9 +56,9 @@ func (db *DB) CreateCloudAccount(ctx context.Context, a CloudAccount, seal SealF
 	var out CloudAccount
 	err := db.inTx(ctx, func(t tx) error {
 		created, err := scanCloud(t.queryRow(ctx,
-			`INSERT INTO cloud_accounts (name, kind, config, secrets, created_at, updated_at, created_by)
-			 VALUES (?, ?, ?, '', ?, ?, ?) RETURNING `+cloudColumns,
-			a.Name, a.Kind, a.Config, toMillis(a.CreatedAt), toMillis(a.UpdatedAt), a.CreatedBy))
+			`INSERT INTO cloud_accounts (name, kind, config, secrets, secret_names, created_at, updated_at, created_by)
+			 VALUES (?, ?, ?, '', ?, ?, ?, ?) RETURNING `+cloudColumns,
+			a.Name, a.Kind, a.Config, names(a.SecretNames), toMillis(a.CreatedAt), toMillis(a.UpdatedAt), a.CreatedBy))
 		if err != nil {
 			return err
 		}
@@ -110,8 +116,8 @@ func (db *DB) ListCloudAccounts(ctx context.Context) ([]CloudAccount, error) {
 func (db *DB) UpdateCloudAccount(ctx context.Context, a CloudAccount) (CloudAccount, error) {
 	a.UpdatedAt = nowIfZero(a.UpdatedAt)
 	out, err := scanCloud(db.queryRow(ctx,
-		`UPDATE cloud_accounts SET name = ?, config = ?, secrets = ?, updated_at = ? WHERE id = ? RETURNING `+cloudColumns,
-		a.Name, a.Config, a.Secrets, toMillis(a.UpdatedAt), a.ID))
+		`UPDATE cloud_accounts SET name = ?, config = ?, secrets = ?, secret_names = ?, updated_at = ? WHERE id = ? RETURNING `+cloudColumns,
+		a.Name, a.Config, a.Secrets, names(a.SecretNames), toMillis(a.UpdatedAt), a.ID))
 	if err != nil {
 		return CloudAccount{}, wrapf(err, "update cloud account %d", a.ID)
 	}
@@ -128,4 +134,13 @@ func (db *DB) DeleteCloudAccount(ctx context.Context, id int64) error {
 		return wrapf(err, "delete cloud account %d", id)
 	}
 	return nil
+}
+
+// names encodes secret field names as a JSON array ("[]" for none).
+func names(n []string) string {
+	if len(n) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(n)
+	return string(b)
 }

@@ -11,11 +11,11 @@ import (
 func testCloudAccounts(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	seal := func(id int64) (string, error) { return "sealed-for-" + string(rune('0'+id)), nil }
-	a, err := s.CreateCloudAccount(ctx, store.CloudAccount{Name: "prod", Kind: "aws", Config: `{"regions":["eu-west-1"]}`, CreatedBy: "alice"}, seal)
+	a, err := s.CreateCloudAccount(ctx, store.CloudAccount{Name: "prod", Kind: "aws", Config: `{"regions":["eu-west-1"]}`, CreatedBy: "alice", SecretNames: []string{"secretAccessKey"}}, seal)
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
-	if a.ID == 0 || a.Secrets != seal1(a.ID) || a.CreatedAt.IsZero() || a.CreatedBy != "alice" {
+	if a.ID == 0 || a.Secrets != seal1(a.ID) || a.CreatedAt.IsZero() || a.CreatedBy != "alice" || len(a.SecretNames) != 1 {
 		t.Fatalf("created %+v", a)
 	}
 	if _, err := s.CreateCloudAccount(ctx, store.CloudAccount{Name: "prod", Kind: "gcp", Config: "{}"}, seal); !errors.Is(err, store.ErrConflict) {
@@ -35,9 +35,9 @@ func testCloudAccounts(t *testing.T, s store.Store) {
 	if err != nil || len(list) != 2 || list[0].Name != "lab" || list[1].Name != "prod" {
 		t.Fatalf("list = %+v, %v (want lab, prod; no half-made account)", list, err)
 	}
-	a.Name, a.Config, a.Secrets = "production", `{}`, "resealed"
+	a.Name, a.Config, a.Secrets, a.SecretNames = "production", `{}`, "resealed", nil
 	up, err := s.UpdateCloudAccount(ctx, a)
-	if err != nil || up.Name != "production" || up.Secrets != "resealed" || up.Kind != "aws" || up.CreatedBy != "alice" {
+	if err != nil || up.Name != "production" || up.Secrets != "resealed" || up.Kind != "aws" || up.CreatedBy != "alice" || len(up.SecretNames) != 0 {
 		t.Fatalf("update = %+v, %v", up, err)
 	}
 	got, err := s.GetCloudAccount(ctx, a.ID)

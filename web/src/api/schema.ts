@@ -1333,7 +1333,7 @@ export interface components {
             regionCount: number;
             error?: string;
             /** @enum {string} */
-            errorKind?: "auth" | "unreachable" | "throttled" | "timeout" | "config" | "other";
+            errorKind?: "auth" | "unreachable" | "throttled" | "timeout" | "config" | "secrets" | "other";
             /** Format: int64 */
             tookMs: number;
         };
