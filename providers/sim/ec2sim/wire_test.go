@@ -1,6 +1,7 @@
 package ec2sim
 
 import (
+	"encoding/xml"
 	"net/http"
 	"regexp"
 	"slices"
@@ -318,5 +319,25 @@ func TestPopulate(t *testing.T) {
 	}
 	if len(regions) != 3 || regions["us-east-1"] != 100 || len(types) != 3 || len(zones) < 8 || highByte == 0 {
 		t.Errorf("regions %v, zones %d, types %v, %d codes with a high byte", regions, len(zones), types, highByte)
+	}
+}
+
+// TestInstancesEncoding: the hand-written DescribeInstances encoder gives
+// the bytes encoding/xml gives for the same (tagged) types.
+func TestInstancesEncoding(t *testing.T) {
+	s := newTestServer(40, Options{})
+	s.Fleet.Add(sim.VM{ID: "i-0aaaaaaaaaaaaaaaa", Name: "odd \x01 \"name\" é", Region: "us-east-1",
+		Tags: map[string]string{"k&<>": "v'\n\t"}})
+	s.Corrupt(s.Fleet.List(nil)[0].ID)
+	doc, err := s.describeInstances(call{params: map[string][]string{"MaxResults": {"1000"}}, scope: scope{Region: "us-east-1"}, who: s.rootPrincipal()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, merr := xml.Marshal(doc)
+	if merr != nil {
+		t.Fatal(merr)
+	}
+	if got := doc.(instancesXML).appendXML(nil); string(got) != string(want) {
+		t.Errorf("hand-written encoding differs:\n got %s\nwant %s", got, want)
 	}
 }

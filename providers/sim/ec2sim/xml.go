@@ -70,7 +70,13 @@ func writeError(w http.ResponseWriter, service string, e *apiError) {
 func writeXML(w http.ResponseWriter, doc any) { writeXMLStatus(w, http.StatusOK, doc) }
 
 func writeXMLStatus(w http.ResponseWriter, status int, doc any) {
-	b, err := xml.Marshal(doc)
+	var b []byte
+	var err error
+	if a, ok := doc.(xmlAppender); ok {
+		b = a.appendXML(nil)
+	} else {
+		b, err = xml.Marshal(doc)
+	}
 	if err != nil {
 		// Only a programming error in the response types gets here.
 		http.Error(w, err.Error(), http.StatusInternalServerError)
