@@ -3,6 +3,7 @@ package proxmox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -135,20 +136,23 @@ func (p *Provider) dropSession(c *pve.Client) {
 }
 
 // call runs one request; a refused ticket (expired, or the cluster
-// restarted) is replaced once by a new login.
+// restarted) is replaced once by a new login. Once ctx has ended, whatever
+// went wrong is reported as that, so callers see context.Canceled rather
+// than the half-read answer it caused.
 func (p *Provider) call(ctx context.Context, do func(*pve.Client) error) error {
 	c, err := p.session(ctx)
-	if err != nil {
-		return err
-	}
-	err = do(c)
-	var apiErr *APIError
-	if p.username != "" && errors.As(err, &apiErr) && apiErr.Code == http.StatusUnauthorized {
-		p.dropSession(c)
-		if c, err = p.session(ctx); err != nil {
-			return err
-		}
+	if err == nil {
 		err = do(c)
+		var apiErr *APIError
+		if p.username != "" && errors.As(err, &apiErr) && apiErr.Code == http.StatusUnauthorized {
+			p.dropSession(c)
+			if c, err = p.session(ctx); err == nil {
+				err = do(c)
+			}
+		}
+	}
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
 	}
 	return err
 }

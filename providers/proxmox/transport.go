@@ -133,6 +133,13 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := ctx.Err(); err != nil {
+			// Go's transport may hand back a response that raced the
+			// cancellation (an empty one, from a server that saw the
+			// connection close): the caller has gone, so it is moot.
+			res.Body.Close()
+			return nil, err
+		}
 		if res.StatusCode < 400 {
 			return res, nil
 		}
