@@ -13,10 +13,10 @@ import (
 // for is over, then DONE, as Compute Engine reports a start or stop done
 // once the instance has reached its new status.
 type op struct {
-	id, name, project, zone string
-	opType, target, targetID  string
-	user                      string
-	inserted, done            time.Time
+	id, name, project, zone  string
+	opType, target, targetID string
+	user                     string
+	inserted, done           time.Time
 }
 
 func (o *op) render(now time.Time) operation {
