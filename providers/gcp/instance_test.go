@@ -119,9 +119,11 @@ func TestToVMDefects(t *testing.T) {
 				return vm.State == providers.StateUnknown && vm.PrivateIPs != nil && vm.PublicIPs != nil && vm.Tags != nil
 			}, "unknown state, non-nil slices and map"},
 		{"windows by feature", &computepb.Instance{Name: ptr("a"), Disks: []*computepb.AttachedDisk{{Boot: ptr(true),
-			GuestOsFeatures: []*computepb.GuestOsFeature{{Type: ptr("WINDOWS")}},
+			GuestOsFeatures:  []*computepb.GuestOsFeature{{Type: ptr("WINDOWS")}},
 			InitializeParams: &computepb.AttachedDiskInitializeParams{SourceImage: ptr(link + "windows-cloud/global/images/windows-server-2022-dc-v20260110")}}}},
-			true, func(vm providers.VM) bool { return vm.OS == "windows" && vm.Image == "windows-server-2022-dc-v20260110" }, "windows image"},
+			true, func(vm providers.VM) bool {
+				return vm.OS == "windows" && vm.Image == "windows-server-2022-dc-v20260110"
+			}, "windows image"},
 		{"windows by license", &computepb.Instance{Name: ptr("a"), Disks: []*computepb.AttachedDisk{{Boot: ptr(true),
 			Licenses: []string{link + "windows-cloud/global/licenses/windows-server-2022-dc"}}}},
 			true, func(vm providers.VM) bool { return vm.OS == "windows" && vm.Image == "windows-server-2022-dc" }, "windows license"},
