@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -61,13 +62,15 @@ func mapErr(sc scope, err error) error {
 	// a disabled or deleted service account, …).
 	var ae *auth.Error
 	if errors.As(err, &ae) && ae.Response != nil {
-		switch c := ae.Response.StatusCode; {
+		te := &tokenError{err: err, status: ae.Response.StatusCode}
+		_ = json.Unmarshal(ae.Body, te)
+		switch c := te.status; {
 		case c == http.StatusTooManyRequests:
-			return fmt.Errorf("%s: token endpoint: %w: %w", prefix, providers.ErrThrottled, err)
+			return fmt.Errorf("%s: %w: %w", prefix, providers.ErrThrottled, te)
 		case c >= 400 && c < 500:
-			return fmt.Errorf("%s: %w: %w", prefix, providers.ErrAuth, err)
+			return fmt.Errorf("%s: %w: %w", prefix, providers.ErrAuth, te)
 		}
-		return fmt.Errorf("%s: token endpoint: %w", prefix, err)
+		return fmt.Errorf("%s: %w", prefix, te)
 	}
 	var ge *googleapi.Error
 	if errors.As(err, &ge) {
@@ -93,6 +96,28 @@ func mapErr(sc scope, err error) error {
 	}
 	return fmt.Errorf("%s: %w", prefix, err)
 }
+
+// tokenError is a token endpoint's refusal in one line: the auth library's
+// own message spans lines and embeds the raw body.
+type tokenError struct {
+	err         error
+	status      int
+	Code        string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+func (e *tokenError) Error() string {
+	msg := fmt.Sprintf("token endpoint answered %d", e.status)
+	if e.Code != "" {
+		msg += ": " + e.Code
+	}
+	if e.Description != "" {
+		msg += ": " + e.Description
+	}
+	return msg
+}
+
+func (e *tokenError) Unwrap() error { return e.err }
 
 // unreachable reports connection failures: refused or reset connections,
 // DNS failures, timeouts dialling, TLS handshakes that fail.

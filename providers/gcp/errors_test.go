@@ -131,3 +131,14 @@ func TestPauseHonoursRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenErrorMessage(t *testing.T) {
+	err := mapErr(scope{where: "acme-prod"}, fmt.Errorf("Get x: %w", &auth.Error{
+		Response: &http.Response{StatusCode: 400},
+		Body:     []byte(`{"error":"invalid_grant","error_description":"Invalid JWT Signature."}`),
+	}))
+	want := "gcp acme-prod: provider rejected the credentials: token endpoint answered 400: invalid_grant: Invalid JWT Signature."
+	if err.Error() != want {
+		t.Errorf("message %q, want %q", err, want)
+	}
+}

@@ -104,7 +104,7 @@ func (p *Provider) listProject(ctx context.Context, project string, skip func(st
 			}
 			vm, ok := toVM(p.accountID, project, pair.Key, in, sizes)
 			if !ok {
-				skip("%s %s: instance %s has no name or zone", project, pair.Key, in.GetId())
+				skip("%s %s: instance %d has no name or zone", project, pair.Key, in.GetId())
 				continue
 			}
 			batch = append(batch, vm)
