@@ -78,7 +78,8 @@ func (s *Server) authenticate(r *http.Request, body []byte, params url.Values) (
 				"Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 	}
 	if a.Scope.Service == "ec2" && !slices.Contains(s.regions(), a.Scope.Region) {
-		return fail(http.StatusUnauthorized, "AuthFailure", "Credential should be scoped to a valid region.", "", "")
+		// STS serves every region; EC2 only the account's.
+		return call{}, &apiError{Status: http.StatusUnauthorized, Code: "AuthFailure", Message: "Credential should be scoped to a valid region."}
 	}
 	return call{params: params, scope: a.Scope, who: who}, nil
 }
