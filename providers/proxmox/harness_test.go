@@ -37,8 +37,11 @@ func serve(tb testing.TB, fleet *sim.Fleet, opts pvesim.Options) *harness {
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.StartTLS()
 	tb.Cleanup(srv.Close)
-	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	return &harness{sim: s, srv: srv, ca: ca}
+	return &harness{sim: s, srv: srv, ca: harnessCA(srv)}
+}
+
+func harnessCA(srv *httptest.Server) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 }
 
 // config is the sim's account config, changed by edit, decoded as the

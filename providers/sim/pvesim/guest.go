@@ -9,22 +9,29 @@ import (
 	"github.com/neogenesys/console/providers/sim"
 )
 
-// onNode guards a /nodes/{node}/… route: an unknown node fails its name
-// lookup, an offline one cannot be reached (pveproxy proxies node requests
-// to the node and answers 595 when that fails).
+// onNode guards a /nodes/{node}/… route: an offline node cannot be
+// reached (pveproxy proxies node requests to the node and answers 595 when
+// that fails). Whether the node exists at all is only asked when the
+// request fails (unknownNode), since that takes a walk over the fleet.
 func (s *Server) onNode(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		node := r.PathValue("node")
-		switch {
-		case !s.knownNode(node):
-			writeError(w, http.StatusInternalServerError, fmt.Sprintf(
-				"hostname lookup '%s' failed - failed to get address info for: %s: Name or service not known", node, node))
-		case s.isOffline(node):
+		if s.isOffline(r.PathValue("node")) {
 			writeError(w, 595, "No route to host")
-		default:
-			h(w, r)
+			return
 		}
+		h(w, r)
 	}
+}
+
+// unknownNode answers as pveproxy does for a node name it cannot resolve,
+// reporting whether it did.
+func (s *Server) unknownNode(w http.ResponseWriter, node string) bool {
+	if s.knownNode(node) {
+		return false
+	}
+	writeError(w, http.StatusInternalServerError, fmt.Sprintf(
+		"hostname lookup '%s' failed - failed to get address info for: %s: Name or service not known", node, node))
+	return true
 }
 
 func label(kind string) string {
@@ -51,6 +58,9 @@ func (s *Server) guest(w http.ResponseWriter, r *http.Request, kind string) (sim
 	node := r.PathValue("node")
 	vmid, err := strconv.Atoi(r.PathValue("vmid"))
 	if err != nil || vmid < 100 || vmid > 999_999_999 {
+		if s.unknownNode(w, node) {
+			return sim.VM{}, 0, false
+		}
 		writeErrorBody(w, http.StatusBadRequest, "Parameter verification failed.", map[string]any{
 			"errors": map[string]string{"vmid": "invalid format - value does not look like a valid VM ID"},
 		})
@@ -58,7 +68,9 @@ func (s *Server) guest(w http.ResponseWriter, r *http.Request, kind string) (sim
 	}
 	vm, err := s.Fleet.Get(strconv.Itoa(vmid))
 	if err != nil || hostOf(&vm) != node || kindOf(&vm) != kind || vm.State == sim.Terminated {
-		writeError(w, http.StatusInternalServerError, configMissing(node, kind, vmid))
+		if !s.unknownNode(w, node) {
+			writeError(w, http.StatusInternalServerError, configMissing(node, kind, vmid))
+		}
 		return sim.VM{}, 0, false
 	}
 	return vm, vmid, true

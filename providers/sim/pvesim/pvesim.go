@@ -1,11 +1,13 @@
 // Package pvesim simulates the Proxmox VE API (/api2/json) over a
 // *sim.Fleet, so the go-proxmox client used by providers/proxmox can be
-// pointed at it: every answer is {"data": …}, errors carry their message in
+// pointed at it. Every answer is {"data": …}. Errors carry their message in
 // the HTTP status line as pveproxy does ("500 Configuration file
-// 'nodes/pve1/qemu-server/100.conf' does not exist"), API tokens and ticket
-// logins (with the CSRFPreventionToken on writes) are checked, power actions
-// return UPIDs whose task status follows the fleet's transition, nodes can be
-// taken offline (595 answers), and throttling is pveproxy's 503 or a 429.
+// 'nodes/pve1/qemu-server/100.conf' does not exist"); Go's server cannot
+// write such a status line, so error answers are written on the hijacked
+// connection, which is then closed. API tokens and ticket logins (with the
+// CSRFPreventionToken on writes) are checked, power actions return UPIDs
+// whose task status follows the fleet's transition, nodes can be taken
+// offline (595 answers), and throttling is pveproxy's 503 or a 429.
 //
 // Fleet conventions: a VM's ID is its vmid ("100"), Kind is "qemu" or "lxc",
 // Host is the node, Group the pool. Tags render as PVE tags (the value, or
@@ -42,6 +44,8 @@ type Options struct {
 	Standalone bool
 	// Nodes are nodes besides those the fleet's guests sit on.
 	Nodes []string
+	// Offline nodes start offline (see Server.SetOffline).
+	Offline []string
 	// TokenID and TokenSecret are the accepted API token (defaults
 	// "root@pam!neoconsole" and a fixed UUID).
 	TokenID     string
@@ -110,6 +114,9 @@ func New(fleet *sim.Fleet, opts Options) *Server {
 		corrupt: map[string]bool{},
 		offline: map[string]bool{},
 		pid:     0x000A1B2C,
+	}
+	for _, n := range opts.Offline {
+		s.offline[n] = true
 	}
 	s.handler = s.Faults.Wrap(s.authenticate(s.routes()), s.throttled, s.failed)
 	return s

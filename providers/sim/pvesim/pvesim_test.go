@@ -111,6 +111,8 @@ func TestWire(t *testing.T) {
 			"501 Method 'POST /nodes/pve1/qemu/100/status/hibernate' not implemented", nil},
 		{"bad upid", "GET", "/nodes/pve1/tasks/nope/status", withToken(), "500 unable to parse worker upid 'nope'", nil},
 		{"unknown task", "GET", "/nodes/pve1/tasks/UPID:pve1:00000001:00000002:00000003:qmstart:100:root@pam:/status", withToken(), "500 no such task", nil},
+		{"task on an unknown node", "GET", "/nodes/pve9/tasks/UPID:pve9:00000001:00000002:00000003:qmstart:100:root@pam:/status", withToken(),
+			"500 hostname lookup 'pve9' failed - failed to get address info for: pve9: Name or service not known", nil},
 		{"unknown path", "GET", "/storage", withToken(), "501 Method 'GET /storage' not implemented", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -242,12 +244,12 @@ func TestFaults(t *testing.T) {
 func TestStandalone(t *testing.T) {
 	fleet := sim.NewFleet()
 	fleet.Add(sim.VM{ID: "100", Name: "a", Kind: "lxc", Host: "pve", State: sim.Running})
-	s := New(fleet, Options{Standalone: true})
+	s := New(fleet, Options{Standalone: true, Offline: []string{"pve"}})
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/api2/json/cluster/status", nil)
 	req.Header.Set("Authorization", token)
 	s.ServeHTTP(rec, req)
-	if body := rec.Body.String(); strings.Contains(body, `"type":"cluster"`) || !strings.Contains(body, `"name":"pve"`) {
+	if body := rec.Body.String(); strings.Contains(body, `"type":"cluster"`) || !strings.Contains(body, `"name":"pve","nodeid":0,"online":0`) {
 		t.Errorf("standalone cluster status: %s", body)
 	}
 }

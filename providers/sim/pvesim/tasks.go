@@ -49,14 +49,17 @@ func (s *Server) newTask(node, typ, id, user string) string {
 // worker ends, then "stopped" with its exitstatus.
 func (s *Server) taskStatus(w http.ResponseWriter, r *http.Request) {
 	upid, node := r.PathValue("upid"), r.PathValue("node")
-	if !strings.HasPrefix(upid, "UPID:") || strings.Count(upid, ":") != 8 {
-		writeError(w, http.StatusInternalServerError, "unable to parse worker upid '"+upid+"'")
-		return
-	}
 	s.mu.Lock()
 	t, ok := s.tasks[upid]
 	s.mu.Unlock()
-	if !ok || t.node != node {
+	switch {
+	case ok && t.node == node:
+	case s.unknownNode(w, node):
+		return
+	case !strings.HasPrefix(upid, "UPID:") || strings.Count(upid, ":") != 8:
+		writeError(w, http.StatusInternalServerError, "unable to parse worker upid '"+upid+"'")
+		return
+	default:
 		writeError(w, http.StatusInternalServerError, "no such task")
 		return
 	}
