@@ -49,18 +49,18 @@ func classify(where string, err error) error {
 	if errors.As(err, &apiErr) {
 		switch {
 		case apiErr.Code == 401 || apiErr.Code == 403:
-			return fmt.Errorf("%s: %w: %w", where, providers.ErrAuth, apiErr)
+			return fmt.Errorf("%s: %w: %w", where, providers.ErrAuth, err)
 		case apiErr.throttled():
-			return fmt.Errorf("%s: %w (retries used up): %w", where, providers.ErrThrottled, apiErr)
+			return fmt.Errorf("%s: %w (retries used up): %w", where, providers.ErrThrottled, err)
 		case apiErr.Code == 595 || apiErr.Code == 502 || apiErr.Code == 504:
 			// 595: pveproxy could not reach the node that holds the guest.
-			return fmt.Errorf("%s: %w: %w", where, providers.ErrUnreachable, apiErr)
+			return fmt.Errorf("%s: %w: %w", where, providers.ErrUnreachable, err)
 		case apiErr.Code == 500 && has(apiErr.Message, notFoundWords):
-			return fmt.Errorf("%s: %w: %w", where, providers.ErrNotFound, apiErr)
+			return fmt.Errorf("%s: %w: %w", where, providers.ErrNotFound, err)
 		case apiErr.Code == 500 && has(apiErr.Message, invalidStateWords):
-			return fmt.Errorf("%s: %w: %w", where, providers.ErrInvalidState, apiErr)
+			return fmt.Errorf("%s: %w: %w", where, providers.ErrInvalidState, err)
 		}
-		return fmt.Errorf("%s: %w", where, apiErr)
+		return fmt.Errorf("%s: %w", where, err)
 	}
 	if errors.Is(err, pve.ErrNotAuthorized) {
 		return fmt.Errorf("%s: %w: %w", where, providers.ErrAuth, err)

@@ -120,7 +120,7 @@ func (p *Provider) session(ctx context.Context) (*pve.Client, error) {
 	}
 	c := p.newClient()
 	if _, err := c.Ticket(ctx, &pve.Credentials{Username: p.username, Password: p.password}); err != nil {
-		return nil, classify("login as "+p.username, err)
+		return nil, fmt.Errorf("login as %s: %w", p.username, err) // the caller classifies
 	}
 	p.client, p.loggedIn = c, time.Now()
 	return c, nil
