@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -62,6 +64,12 @@ func (f *Faults) Wrap(h http.Handler, throttled, failed http.HandlerFunc) http.H
 		}
 		f.mu.Unlock()
 		if d > 0 {
+			// Read the body first: the server notices a client that went
+			// away only once the body is consumed, and a canceled request
+			// must end the wait.
+			if body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20)); err == nil {
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:
