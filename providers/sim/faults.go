@@ -75,7 +75,9 @@ func (f *Faults) Wrap(h http.Handler, throttled, failed http.HandlerFunc) http.H
 			case <-t.C:
 			case <-r.Context().Done():
 				t.Stop()
-				return
+				// Abort the connection: returning would send an empty 200
+				// that a racing client could take for an answer.
+				panic(http.ErrAbortHandler)
 			}
 		}
 		switch {

@@ -206,7 +206,10 @@ func (f *Fleet) Get(id string) (VM, error) {
 func (f *Fleet) List(keep func(*VM) bool) []VM {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]VM, 0, len(f.order))
+	var out []VM
+	if keep == nil {
+		out = make([]VM, 0, len(f.order))
+	}
 	for _, id := range f.order {
 		vm := f.vms[id]
 		if keep == nil || keep(vm) {
