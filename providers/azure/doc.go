@@ -82,5 +82,5 @@
 // generated decoders spend about 1 ms per VM and lose a whole page to one
 // malformed record; power actions and size lists use armcompute. A size
 // list that cannot be read leaves vCPUs and memory at 0 rather than failing
-// the List. A VM being restarted shows as running.
+// the List.
 package azure

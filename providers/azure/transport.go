@@ -40,9 +40,10 @@ func newTransport(caPEM string) (*transport, error) {
 		}
 		rt.TLSClientConfig.RootCAs = pool
 	}
-	// Subscriptions are listed in parallel against one host; keep their
-	// connections instead of re-handshaking TLS for every page.
-	rt.MaxIdleConnsPerHost = 2 * maxWorkers
+	// Subscriptions are listed in parallel against one host, each with two
+	// listings and a size list in flight: keep those connections instead of
+	// re-handshaking TLS for every page.
+	rt.MaxIdleConnsPerHost = 3 * maxWorkers
 	return &transport{http: &http.Client{Transport: rt}, rt: rt}, nil
 }
 

@@ -21,7 +21,7 @@ func VMID(sub, group, name string) string {
 	return fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/virtualMachines/%s", sub, group, name)
 }
 
-// size is one entry of the vmSizes catalogue, with Azure's published figures.
+// size is one entry of the vmSizes list.
 type size struct {
 	Name          string
 	Cores         int
@@ -31,19 +31,25 @@ type size struct {
 	OSDiskSizeMax int64 // MB
 }
 
-var catalogue = []size{
-	{"Standard_B1s", 1, 1024, 4096, 2, 1047552},
-	{"Standard_B2s", 2, 4096, 8192, 4, 1047552},
-	{"Standard_D2s_v5", 2, 8192, 0, 4, 1047552},
-	{"Standard_D4s_v5", 4, 16384, 0, 8, 1047552},
-	{"Standard_E8s_v5", 8, 65536, 0, 16, 1047552},
+// catalogue is what the vmSizes list offers in every location, with
+// Azure's published figures.
+func catalogue() []size {
+	return []size{
+		{"Standard_B1s", 1, 1024, 4096, 2, 1047552},
+		{"Standard_B2s", 2, 4096, 8192, 4, 1047552},
+		{"Standard_D2s_v5", 2, 8192, 0, 4, 1047552},
+		{"Standard_D4s_v5", 4, 16384, 0, 8, 1047552},
+		{"Standard_E8s_v5", 8, 65536, 0, 16, 1047552},
+	}
 }
 
 // populated are the sizes Populate gives its VMs.
-var populated = []sim.TypeSpec{
-	{Name: "Standard_B2s", VCPUs: 2, MemoryMB: 4096},
-	{Name: "Standard_D4s_v5", VCPUs: 4, MemoryMB: 16384},
-	{Name: "Standard_E8s_v5", VCPUs: 8, MemoryMB: 65536},
+func populated() []sim.TypeSpec {
+	return []sim.TypeSpec{
+		{Name: "Standard_B2s", VCPUs: 2, MemoryMB: 4096},
+		{Name: "Standard_D4s_v5", VCPUs: 4, MemoryMB: 16384},
+		{Name: "Standard_E8s_v5", VCPUs: 8, MemoryMB: 65536},
+	}
 }
 
 // Images Populate uses, as URNs (publisher:offer:sku:version).
@@ -64,7 +70,7 @@ func Populate(f *sim.Fleet, n int, seed uint64) {
 		N:       start + n,
 		Regions: Locations(),
 		Groups:  ResourceGroups(),
-		Types:   populated,
+		Types:   populated(),
 		Seed:    seed,
 	})
 	subs := Subscriptions()
@@ -84,11 +90,15 @@ func Populate(f *sim.Fleet, n int, seed uint64) {
 // physicalLocations are the Azure regions the locations list reports, with
 // their display names; logical ones ("europe") are geographies, not places
 // to put a VM.
-var physicalLocations = [][2]string{
-	{"eastus", "East US"}, {"eastus2", "East US 2"}, {"westus2", "West US 2"},
-	{"northeurope", "North Europe"}, {"westeurope", "West Europe"}, {"uksouth", "UK South"},
-	{"germanywestcentral", "Germany West Central"}, {"swedencentral", "Sweden Central"},
-	{"southeastasia", "Southeast Asia"}, {"japaneast", "Japan East"}, {"australiaeast", "Australia East"},
+func physicalLocations() [][2]string {
+	return [][2]string{
+		{"eastus", "East US"}, {"eastus2", "East US 2"}, {"westus2", "West US 2"},
+		{"northeurope", "North Europe"}, {"westeurope", "West Europe"}, {"uksouth", "UK South"},
+		{"germanywestcentral", "Germany West Central"}, {"swedencentral", "Sweden Central"},
+		{"southeastasia", "Southeast Asia"}, {"japaneast", "Japan East"}, {"australiaeast", "Australia East"},
+	}
 }
 
-var logicalLocations = [][2]string{{"europe", "Europe"}, {"unitedstates", "United States"}}
+func logicalLocations() [][2]string {
+	return [][2]string{{"europe", "Europe"}, {"unitedstates", "United States"}}
+}

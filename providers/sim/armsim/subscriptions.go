@@ -56,13 +56,13 @@ func (s *Server) listLocations(w http.ResponseWriter, r *http.Request) {
 		subscriptionNotFound(w, sub)
 		return
 	}
-	regions := slices.Clone(physicalLocations)
+	regions := physicalLocations()
 	for _, name := range s.Fleet.Regions() {
 		if !slices.ContainsFunc(regions, func(l [2]string) bool { return l[0] == name }) {
 			regions = append(regions, [2]string{name, name})
 		}
 	}
-	out := make([]location, 0, len(regions)+len(logicalLocations))
+	out := make([]location, 0, len(regions)+2)
 	add := func(l [2]string, kind, category string) {
 		out = append(out, location{
 			ID: "/subscriptions/" + sub + "/locations/" + l[0], Name: l[0], Type: "Region",
@@ -73,7 +73,7 @@ func (s *Server) listLocations(w http.ResponseWriter, r *http.Request) {
 	for _, l := range regions {
 		add(l, "Physical", "Recommended")
 	}
-	for _, l := range logicalLocations {
+	for _, l := range logicalLocations() {
 		add(l, "Logical", "Other")
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"value": out})
@@ -96,8 +96,8 @@ func (s *Server) listSizes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	loc := r.PathValue("loc")
-	out := make([]vmSize, 0, len(catalogue))
-	for _, c := range catalogue {
+	out := []vmSize{}
+	for _, c := range catalogue() {
 		out = append(out, vmSize{c.Name, c.Cores, c.OSDiskSizeMax, c.ResourceDisk, c.MemoryMB, c.MaxDataDisks})
 	}
 	for _, vm := range s.Fleet.List(func(v *sim.VM) bool { return strings.EqualFold(v.Region, loc) }) {
