@@ -1,7 +1,7 @@
 // Package lxd is the adapter for LXD servers and clusters (containers and
 // virtual machines), through LXD's own Go client
-// (github.com/canonical/lxd/client). Tested against a real LXD 5.0.2 daemon
-// (package lxdtest).
+// (github.com/canonical/lxd/client). Tested against real LXD 5.0.2
+// daemons, standalone and a two-member cluster (package lxdtest).
 //
 // # Config
 //

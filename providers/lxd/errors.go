@@ -31,6 +31,10 @@ func (p *Provider) wrap(op string, err error) error {
 	if errors.Is(err, providers.ErrAuth) {
 		return fmt.Errorf("%s: %w%s", where, err, p.authHint())
 	}
+	var unknown x509.UnknownAuthorityError
+	if errors.As(err, &unknown) {
+		return fmt.Errorf("%s: %w (LXD certificates are self-signed: set serverCert to the server's)", where, err)
+	}
 	return fmt.Errorf("%s: %w", where, err)
 }
 

@@ -159,3 +159,27 @@ func TestCheckReplay(t *testing.T) {
 		t.Errorf("Check = %+v", info)
 	}
 }
+
+func TestClusterWithUI(t *testing.T) {
+	r := newReplay(t, loadRecords(t, recordedInstances), true, clustered(t), func(r *replay) { r.ui = true })
+	p := replayProvider(t, r, nil)
+	info, err := p.Check(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "cluster of 3 members (projects: default, team)"; info.Identity != want {
+		t.Errorf("identity %q, want %q", info.Identity, want)
+	}
+	if want := []string{"node1", "node2", "node3"}; !slices.Equal(info.Regions, want) {
+		t.Errorf("regions %v, want %v", info.Regions, want)
+	}
+	vm := listVMs(t, p)["team/app2"]
+	// The recorded location is "none" (a standalone server), so the member
+	// answering stands in.
+	if vm.Host != "node1" || vm.Cluster != "127.0.0.1" {
+		t.Errorf("host %q cluster %q, want node1 and the endpoint's host", vm.Host, vm.Cluster)
+	}
+	if want := r.url + "/ui/project/team/instance/app2"; vm.ConsoleURL != want {
+		t.Errorf("console URL %q, want %q", vm.ConsoleURL, want)
+	}
+}

@@ -34,17 +34,23 @@ type replay struct {
 	plain429   atomic.Bool       // throttle answers are a proxy's text 429
 	forbid     atomic.Bool       // instances answer 403 (certificate not trusted)
 	cut        atomic.Bool       // instances answers end in the middle of the array
+	ui         bool              // GET /ui/ answers 200 (LXD 5.21+ with its UI on)
+	members    []byte            // GET /1.0/cluster/members, when clustered
 	requests   atomic.Int64
 }
 
 // newReplay serves records; without allProjects the server lacks the
-// instance_all_projects extension. Keep-alives are off unless tb is a
+// instance_all_projects extension; edit may change the server before it
+// starts. Keep-alives are off unless tb is a
 // benchmark: the conformance leak check would take idle connections for
 // leaks.
-func newReplay(tb testing.TB, records []json.RawMessage, allProjects bool) *replay {
+func newReplay(tb testing.TB, records []json.RawMessage, allProjects bool, edit ...func(*replay)) *replay {
 	tb.Helper()
 	r := &replay{byProject: map[string][]byte{}}
 	r.server = envelope(tb, serverRecord(tb, allProjects))
+	for _, e := range edit {
+		e(r)
+	}
 	grouped := map[string][]json.RawMessage{}
 	var names []string
 	for _, rec := range records {
@@ -118,6 +124,11 @@ func (r *replay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		_, _ = w.Write(r.server)
 	case req.URL.Path == "/1.0/projects":
 		_, _ = w.Write(r.projects)
+	case req.URL.Path == "/1.0/cluster/members" && r.members != nil:
+		_, _ = w.Write(r.members)
+	case req.URL.Path == "/ui/" && r.ui:
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<!doctype html><title>LXD UI</title>"))
 	case req.URL.Path == "/1.0/instances" && r.forbid.Load():
 		lxdError(w, http.StatusForbidden, "not authorized")
 	case req.URL.Path == "/1.0/instances" && r.cut.Load():
@@ -226,4 +237,24 @@ func cloneRecords(tb testing.TB, template json.RawMessage, n, projects int) []js
 		out[i] = mustJSON(tb, rec)
 	}
 	return out
+}
+
+// clustered makes the replay a member "node1" of a three-member cluster.
+func clustered(tb testing.TB) func(*replay) {
+	return func(r *replay) {
+		var srv map[string]any
+		if err := json.Unmarshal(serverRecord(tb, true), &srv); err != nil {
+			tb.Fatal(err)
+		}
+		env := srv["environment"].(map[string]any)
+		env["server_clustered"], env["server_name"] = true, "node1"
+		r.server = envelope(tb, mustJSON(tb, srv))
+		var members []map[string]any
+		for _, n := range []string{"node3", "node1", "node2"} {
+			members = append(members, map[string]any{"server_name": n, "url": "https://" + n + ":8443",
+				"database": true, "status": "Online", "message": "Fully operational", "architecture": "x86_64",
+				"failure_domain": "default", "roles": []string{"database"}, "groups": []string{"default"}})
+		}
+		r.members = envelope(tb, mustJSON(tb, members))
+	}
 }

@@ -54,7 +54,76 @@ func (d *Daemon) HTTPSEndpoint() string { return "https://" + d.HTTPSAddr }
 func Start(t testing.TB) *Daemon {
 	t.Helper()
 	begin := time.Now()
-	d := &Daemon{projects: map[string]bool{"default": true}}
+	d, busybox := newDaemon(t)
+	err := d.startProcess()
+	if err == nil {
+		err = d.preseed(func(addr string) string { return fmt.Sprintf(preseedYAML, addr) })
+	}
+	if err == nil {
+		err = d.provision(busybox, true)
+	}
+	if err != nil {
+		t.Fatalf("lxdtest: %v\n%s", err, d.logTail())
+	}
+	d.StartTook = time.Since(begin)
+	t.Logf("lxdtest: LXD in %s ready in %v (socket, https://%s, image %q)", d.Dir, d.StartTook.Round(time.Millisecond), d.HTTPSAddr, ImageAlias)
+	return d
+}
+
+// StartCluster starts one daemon per member name on this host: the first
+// bootstraps an LXD cluster, the others join it. Each member has its own
+// directory, socket and HTTPS address (its cluster address); they share the
+// trust store, the image, profiles and projects, and present the cluster
+// certificate over HTTPS. Launch through any member, placing containers
+// with Spec.Target. Cleanup stops the joiners first.
+func StartCluster(t testing.TB, members ...string) []*Daemon {
+	t.Helper()
+	if len(members) < 2 {
+		t.Fatalf("lxdtest: a cluster needs two members or more, got %v", members)
+	}
+	begin := time.Now()
+	first, busybox := newDaemon(t)
+	err := first.startProcess()
+	if err == nil {
+		err = first.preseed(func(addr string) string {
+			return fmt.Sprintf(preseedYAML+"cluster:\n  server_name: %s\n  enabled: true\n", addr, members[0])
+		})
+	}
+	if err == nil {
+		err = first.provision(busybox, false)
+	}
+	if err != nil {
+		t.Fatalf("lxdtest: cluster member %s: %v\n%s", members[0], err, first.logTail())
+	}
+	out := []*Daemon{first}
+	for _, name := range members[1:] {
+		d, _ := newDaemon(t)
+		if err := d.join(first, name); err != nil {
+			t.Fatalf("lxdtest: cluster member %s: %v\n%s", name, err, d.logTail())
+		}
+		out = append(out, d)
+	}
+	// The certificate is trusted once every member has joined: LXD 5.0.2
+	// loads the trust store into a member's cache when it starts and when
+	// the store changes, not when the member joins, so a certificate added
+	// before a join stays unknown to the joiner.
+	if err := first.trustClient(); err != nil {
+		t.Fatalf("lxdtest: %v", err)
+	}
+	took := time.Since(begin)
+	for _, d := range out {
+		d.StartTook = took
+		d.ClientCert, d.ClientKey = first.ClientCert, first.ClientKey
+	}
+	t.Logf("lxdtest: LXD cluster of %v ready in %v (https://%s…)", members, took.Round(time.Millisecond), first.HTTPSAddr)
+	return out
+}
+
+// newDaemon checks the tools and makes the daemon's directory; the daemon
+// is stopped and the directory removed when t ends.
+func newDaemon(t testing.TB) (d *Daemon, busybox string) {
+	t.Helper()
+	d = &Daemon{projects: map[string]bool{"default": true}}
 	var missing []string
 	for _, bin := range []struct {
 		name string
@@ -76,7 +145,6 @@ func Start(t testing.TB) *Daemon {
 	if os.Geteuid() != 0 {
 		t.Fatalf("lxdtest: LXD runs as root; run the tests as root (uid is %d)", os.Geteuid())
 	}
-
 	// A short directory: the unix socket path must fit in 108 bytes, and
 	// t.TempDir's names grow with the test name.
 	d.Dir, err = os.MkdirTemp(shortTempRoot(), "lxdt-")
@@ -86,13 +154,7 @@ func Start(t testing.TB) *Daemon {
 	d.Socket = filepath.Join(d.Dir, "unix.socket")
 	d.env = append(cleanEnv(), "LXD_DIR="+d.Dir, "LXD_CONF="+filepath.Join(d.Dir, "lxc-conf"))
 	t.Cleanup(func() { d.stop(t) })
-
-	if err := d.start(busybox); err != nil {
-		t.Fatalf("lxdtest: %v\n%s", err, d.logTail())
-	}
-	d.StartTook = time.Since(begin)
-	t.Logf("lxdtest: LXD in %s ready in %v (socket, https://%s, image %q)", d.Dir, d.StartTook.Round(time.Millisecond), d.HTTPSAddr, ImageAlias)
-	return d
+	return d, busybox
 }
 
 func findBusybox() (string, error) {
@@ -129,7 +191,8 @@ func cleanEnv() []string {
 	return out
 }
 
-func (d *Daemon) start(busybox string) error {
+// startProcess starts the lxd process and waits until it is ready.
+func (d *Daemon) startProcess() error {
 	out, err := os.Create(filepath.Join(d.Dir, "lxd.out"))
 	if err != nil {
 		return err
@@ -147,13 +210,12 @@ func (d *Daemon) start(busybox string) error {
 	}
 	d.exited = make(chan struct{})
 	go func() { _ = d.cmd.Wait(); close(d.exited) }()
+	return d.waitReady(30 * time.Second)
+}
 
-	if err := d.waitReady(30 * time.Second); err != nil {
-		return err
-	}
-	if err := d.preseed(); err != nil {
-		return err
-	}
+// provision imports the busybox image, trusts a fresh client certificate
+// (with trust) and reads what the daemon says about itself.
+func (d *Daemon) provision(busybox string, trust bool) error {
 	img, err := buildImage(busybox)
 	if err != nil {
 		return fmt.Errorf("busybox image: %w", err)
@@ -165,6 +227,26 @@ func (d *Daemon) start(busybox string) error {
 	if _, err := d.run(nil, d.lxc, "image", "import", path, "--alias", ImageAlias, "-q"); err != nil {
 		return err
 	}
+	if trust {
+		if err := d.trustClient(); err != nil {
+			return err
+		}
+	}
+	// A cluster member answers HTTPS with the cluster's certificate.
+	crt, err := os.ReadFile(filepath.Join(d.Dir, "cluster.crt"))
+	if err != nil {
+		crt, err = os.ReadFile(filepath.Join(d.Dir, "server.crt"))
+	}
+	if err != nil {
+		return err
+	}
+	d.ServerCert = string(crt)
+	return d.readServerName()
+}
+
+// trustClient makes a client certificate and adds it to the trust store.
+func (d *Daemon) trustClient() error {
+	var err error
 	if d.ClientCert, d.ClientKey, err = newClientCert("neoconsole-test"); err != nil {
 		return err
 	}
@@ -172,14 +254,49 @@ func (d *Daemon) start(busybox string) error {
 	if err := os.WriteFile(certPath, []byte(d.ClientCert), 0o600); err != nil {
 		return err
 	}
-	if _, err := d.run(nil, d.lxc, "config", "trust", "add", certPath, "--name", "neoconsole-test"); err != nil {
+	_, err = d.run(nil, d.lxc, "config", "trust", "add", certPath, "--name", "neoconsole-test")
+	return err
+}
+
+// join makes d a member name of first's cluster.
+func (d *Daemon) join(first *Daemon, name string) error {
+	if err := d.startProcess(); err != nil {
 		return err
 	}
-	crt, err := os.ReadFile(filepath.Join(d.Dir, "server.crt"))
+	out, err := first.run(nil, first.lxc, "cluster", "add", name)
 	if err != nil {
 		return err
 	}
-	d.ServerCert = string(crt)
+	lines := strings.Fields(out)
+	if len(lines) == 0 {
+		return fmt.Errorf("no join token in %q", out)
+	}
+	token := lines[len(lines)-1]
+	cert := "    " + strings.ReplaceAll(strings.TrimSpace(first.ServerCert), "\n", "\n    ")
+	err = d.preseed(func(addr string) string {
+		return fmt.Sprintf(`cluster:
+  enabled: true
+  server_name: %s
+  server_address: %q
+  cluster_address: %q
+  cluster_token: %s
+  cluster_certificate: |
+%s
+  member_config:
+  - entity: storage-pool
+    name: default
+    key: source
+    value: ""
+`, name, addr, first.HTTPSAddr, token, cert)
+	})
+	if err != nil {
+		return err
+	}
+	d.ServerCert = first.ServerCert
+	return d.readServerName()
+}
+
+func (d *Daemon) readServerName() error {
 	raw, err := d.run(nil, d.lxc, "query", "/1.0")
 	if err != nil {
 		return err
@@ -211,20 +328,12 @@ func (d *Daemon) waitReady(limit time.Duration) error {
 	}
 }
 
-// preseed creates the storage pool, the profiles and the HTTPS listener. A
-// port taken between picking and binding gets a second try.
-func (d *Daemon) preseed() error {
-	var err error
-	for range 3 {
-		var port int
-		if port, err = freePort(); err != nil {
-			return err
-		}
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		// The default profile stops containers with SIGKILL (see initScript).
-		// neonet is a point-to-point NIC: a veth pair with no bridge, so no
-		// subnet or dnsmasq is needed, and every daemon's names are its own.
-		yaml := fmt.Sprintf(`config:
+// preseedYAML makes the storage pool, the profiles and the HTTPS listener
+// (%s: its address). The default profile stops containers with SIGKILL
+// (see initScript). neonet is a point-to-point NIC: a veth pair with no
+// bridge, so no subnet or dnsmasq is needed, and every daemon's names are
+// its own.
+const preseedYAML = `config:
   core.https_address: %q
 storage_pools:
 - name: default
@@ -244,8 +353,19 @@ profiles:
       name: eth0
       nictype: p2p
       type: nic
-`, addr)
-		if _, err = d.run([]byte(yaml), d.lxd, "init", "--preseed"); err == nil {
+`
+
+// preseed runs `lxd init --preseed` with yaml(address) for a free loopback
+// address; a port taken between picking and binding gets another try.
+func (d *Daemon) preseed(yaml func(addr string) string) error {
+	var err error
+	for range 3 {
+		var port int
+		if port, err = freePort(); err != nil {
+			return err
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		if _, err = d.run([]byte(yaml(addr)), d.lxd, "init", "--preseed"); err == nil {
 			d.HTTPSAddr = addr
 			return nil
 		}

@@ -12,6 +12,7 @@ import (
 type Spec struct {
 	Name    string
 	Project string            // "" means "default"; others are created on first use
+	Target  string            // the cluster member to place it on (StartCluster)
 	Config  map[string]string // extra instance config: user.* tags, limits.*…
 	// Addrs are the CIDRs init puts on eth0. nil gives one private IPv4
 	// address unique within the daemon; an empty non-nil slice gives none.
@@ -79,6 +80,9 @@ func (d *Daemon) launch(s Spec) error {
 		args = append(args, "-c", "environment.NEO_STUBBORN=1", "-c", "boot.host_shutdown_timeout=1",
 			"-c", "raw.lxc=lxc.signal.halt = SIGPWR")
 	}
+	if s.Target != "" {
+		args = append(args, "--target", s.Target)
+	}
 	for k, v := range s.Config {
 		args = append(args, "-c", k+"="+v)
 	}
@@ -94,8 +98,10 @@ func (d *Daemon) ensureProject(project string) error {
 	if d.projects[project] {
 		return nil
 	}
+	// Another member of a cluster may have made it.
 	if _, err := d.run(nil, d.lxc, "project", "create", project,
-		"-c", "features.images=false", "-c", "features.profiles=false"); err != nil {
+		"-c", "features.images=false", "-c", "features.profiles=false"); err != nil &&
+		!strings.Contains(err.Error(), "already exists") {
 		return err
 	}
 	d.projects[project] = true

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"os"
@@ -75,10 +76,20 @@ func httpsAuth(t *testing.T, d *Daemon, certPEM, keyPEM string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	block, _ := pem.Decode([]byte(d.ServerCert))
+	if block == nil {
+		t.Fatal("ServerCert is not PEM")
+	}
+	srv, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
 	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM([]byte(d.ServerCert))
+	roots.AddCert(srv)
+	// As LXD's client does: the certificate's first DNS name (the host's,
+	// whichever member answers).
 	tr := &http.Transport{TLSClientConfig: &tls.Config{
-		Certificates: []tls.Certificate{pair}, RootCAs: roots, ServerName: d.ServerName,
+		Certificates: []tls.Certificate{pair}, RootCAs: roots, ServerName: srv.DNSNames[0],
 	}}
 	defer tr.CloseIdleConnections()
 	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get(d.HTTPSEndpoint() + "/1.0")
@@ -119,5 +130,27 @@ func TestStartWithoutLXDFails(t *testing.T) {
 	<-done
 	if !strings.Contains(f.msg, "apt-get install lxd busybox-static") {
 		t.Errorf("Start without lxd: Fatalf(%q), want the apt-get line", f.msg)
+	}
+}
+
+func TestCluster(t *testing.T) {
+	ds := StartCluster(t, "m1", "m2")
+	ids := ds[1].LaunchAll(t, Spec{Name: "on1", Target: "m1"}, Spec{Name: "on2", Project: "p", Target: "m2"})
+	if len(ids) != 2 {
+		t.Fatalf("ids %v", ids)
+	}
+	out := ds[0].Lxc(t, "list", "--all-projects", "-f", "csv", "-c", "nsL")
+	for _, want := range []string{"on1,RUNNING,m1", "on2,RUNNING,m2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lxc list = %q, want a line with %q", out, want)
+		}
+	}
+	for i, d := range ds {
+		if want := []string{"m1", "m2"}[i]; d.ServerName != want {
+			t.Errorf("member %d is %q, want %q", i, d.ServerName, want)
+		}
+		if auth := httpsAuth(t, d, d.ClientCert, d.ClientKey); auth != "trusted" {
+			t.Errorf("member %s over HTTPS: auth %q, want trusted", d.ServerName, auth)
+		}
 	}
 }
