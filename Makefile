@@ -36,6 +36,17 @@ run: tools build ## Start the console on http://$(LISTEN) with a managed Headsca
 	@echo ">> API token for scripts and the CLI: bin/neoconsole tokens create --user admin --name cli"
 	NEOCONSOLE_HTTP_LISTEN=$(LISTEN) $(BIN)/neoconsole serve $(if $(CONFIG),--config $(CONFIG))
 
+.PHONY: demo
+demo: tools build ## Like run, plus simulated AWS, GCP, Azure and Proxmox accounts with VMS (default 200) VMs each
+	$(GO) build -o $(BIN)/cloudsim ./cmd/cloudsim
+	@$(BIN)/neoconsole admin create --username admin --if-no-admin $(if $(CONFIG),--config $(CONFIG))
+	@echo ">> sign in at http://$(LISTEN) as 'admin' with the password printed above (printed once, on the first run)"
+	@set -e; NEOCONSOLE_HTTP_LISTEN=$(LISTEN) $(BIN)/neoconsole serve $(if $(CONFIG),--config $(CONFIG)) & console=$$!; \
+	  trap 'kill $$console 2>/dev/null; wait $$console' EXIT INT TERM; \
+	  for i in $$(seq 1 100); do curl -fsS http://$(LISTEN)/readyz >/dev/null 2>&1 && break; sleep 0.2; done; \
+	  token=$$($(BIN)/neoconsole tokens create --user admin --name demo-$$(date +%s) --expires 24h $(if $(CONFIG),--config $(CONFIG)) | tail -n1); \
+	  $(BIN)/cloudsim --vms $(or $(VMS),200) --latency 20ms --register http://$(LISTEN) --token "$$token"
+
 .PHONY: test
 test: tools web ## Run every test: Go and web units, SQLite + PostgreSQL, real Headscale, tailscaled and Chromium
 	$(GO) vet ./...

@@ -18,13 +18,14 @@ import (
 	"github.com/neogenesys/console/config"
 	"github.com/neogenesys/console/headscale"
 	"github.com/neogenesys/console/internal/audit"
-	"github.com/neogenesys/console/internal/clouds"
-	"github.com/neogenesys/console/internal/secrets"
 	"github.com/neogenesys/console/internal/auth"
+	"github.com/neogenesys/console/internal/clouds"
 	"github.com/neogenesys/console/internal/events"
+	"github.com/neogenesys/console/internal/secrets"
 	"github.com/neogenesys/console/internal/server"
 	"github.com/neogenesys/console/internal/store"
 	"github.com/neogenesys/console/internal/tailnet"
+	_ "github.com/neogenesys/console/providers/all" // every provider kind, for cloud accounts
 	"github.com/neogenesys/console/web"
 	"github.com/prometheus/client_golang/prometheus"
 )
