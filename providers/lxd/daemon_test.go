@@ -198,6 +198,22 @@ func testOnboarding(t *testing.T, d *lxdtest.Daemon) {
 			t.Errorf("Check without the token once trusted: %v", err)
 		}
 	})
+	t.Run("ConcurrentFirstCalls", func(t *testing.T) {
+		cert, key := lxdtest.NewClientCert(t, "eager-client")
+		p := newTestProvider(t, &Config{Endpoint: d.HTTPSEndpoint(), ClientCert: cert, ClientKey: key,
+			ServerCert: d.ServerCert, TrustToken: d.TrustToken(t, "eager-client")})
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				errs <- p.List(testCtx(t), func(providers.VM) error { return nil })
+			}()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Errorf("concurrent first List with a single-use token: %v", err)
+			}
+		}
+	})
 	t.Run("SpentToken", func(t *testing.T) {
 		token := d.TrustToken(t, "twice")
 		c1, k1 := lxdtest.NewClientCert(t, "first")

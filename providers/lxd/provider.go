@@ -29,8 +29,9 @@ type Provider struct {
 	trustPassword string
 	backoff       backoff
 
-	mu     sync.Mutex
-	server *serverInfo
+	mu        sync.Mutex // guards server
+	server    *serverInfo
+	onboardMu sync.Mutex
 }
 
 // serverInfo is what the adapter needs from GET /1.0.
@@ -48,21 +49,28 @@ func (p *Provider) Close() error {
 	return nil
 }
 
-// serverInfo returns what GET /1.0 says, from the cache when fresh. The
-// first call also onboards the client certificate when a trust token or
-// password is configured.
+// serverInfo returns what GET /1.0 says, from the cache when fresh. When the
+// server does not trust the certificate yet and a trust token or password
+// is configured, it onboards first. The lock is held only around the
+// cache and the onboarding, so a slow server never blocks a caller beyond
+// its own context.
 func (p *Provider) serverInfo(ctx context.Context, c lxdclient.InstanceServer, fresh bool) (*serverInfo, error) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !fresh && p.server != nil && time.Since(p.server.fetched) < serverTTL {
-		return p.server, nil
+	cached := p.server
+	p.mu.Unlock()
+	if !fresh && cached != nil && time.Since(cached.fetched) < serverTTL {
+		return cached, nil
 	}
 	srv, err := p.getServer(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	if srv.Auth != "trusted" {
-		if srv, err = p.onboard(ctx, c, srv); err != nil {
+		// One onboarding at a time: a token is single-use.
+		p.onboardMu.Lock()
+		srv, err = p.onboard(ctx, c, srv)
+		p.onboardMu.Unlock()
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -73,7 +81,9 @@ func (p *Provider) serverInfo(ctx context.Context, c lxdclient.InstanceServer, f
 		ui:          p.ep.https() && p.hasUI(ctx, c),
 		fetched:     time.Now(),
 	}
+	p.mu.Lock()
 	p.server = info
+	p.mu.Unlock()
 	return info, nil
 }
 

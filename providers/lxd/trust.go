@@ -18,6 +18,16 @@ import (
 // the server as it now sees the client. Without either secret, or when the
 // server still does not trust the certificate, it fails with ErrAuth.
 func (p *Provider) onboard(ctx context.Context, c lxdclient.InstanceServer, srv *api.Server) (*api.Server, error) {
+	if p.trustToken != "" || p.trustPassword != "" {
+		// Another call may have onboarded while this one waited.
+		fresh, err := p.getServer(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if fresh.Auth == "trusted" {
+			return fresh, nil
+		}
+	}
 	if p.trustToken == "" && p.trustPassword == "" {
 		return nil, p.wrap("GET /1.0", fmt.Errorf("%w: the server does not trust the client certificate (auth %q)",
 			providers.ErrAuth, srv.Auth))
