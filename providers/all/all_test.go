@@ -2,6 +2,7 @@ package all_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/neogenesys/console/providers"
@@ -18,6 +19,29 @@ func TestEveryKindIsRegistered(t *testing.T) {
 		cfg := k.NewConfig()
 		if len(providers.SecretFields(cfg)) == 0 {
 			t.Errorf("%s: no secret fields: credentials would be stored in the clear", name)
+		}
+	}
+}
+
+// No kind repeats a secret in its validation or construction errors: they
+// reach the API, the audit trail and the log.
+func TestErrorsNeverShowSecrets(t *testing.T) {
+	const sentinel = "S3NT1NEL-not-a-real-secret"
+	for _, name := range providers.Names() {
+		k, _ := providers.Lookup(name)
+		cfg := k.NewConfig()
+		for _, f := range providers.SecretFields(cfg) {
+			*f = sentinel
+		}
+		err := cfg.Validate()
+		if err != nil && strings.Contains(err.Error(), sentinel) {
+			t.Errorf("%s: Validate error shows a secret: %v", name, err)
+		}
+		if err != nil {
+			continue
+		}
+		if _, err := cfg.New("1"); err != nil && strings.Contains(err.Error(), sentinel) {
+			t.Errorf("%s: New error shows a secret: %v", name, err)
 		}
 	}
 }

@@ -3,8 +3,10 @@ package simrun_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +60,27 @@ func TestEveryAdapterReachesItsSimulator(t *testing.T) {
 			// Proxmox templates are not VMs the console lists.
 			if want := r.Fleet.Len(); n == 0 || n > want || (r.Kind != "proxmox" && n != want) {
 				t.Errorf("listed %d VMs, fleet has %d", n, want)
+			}
+			// A wrong secret fails as an auth error that does not repeat it.
+			const sentinel = "S3NT1NEL-wrong-secret"
+			bad := k.NewConfig()
+			_ = json.Unmarshal(raw, bad)
+			replaced := false
+			for name, f := range providers.SecretFields(bad) {
+				if *f != "" && name != "credentialsJson" { // a key file, not a string secret
+					*f, replaced = sentinel, true
+				}
+			}
+			if !replaced {
+				return
+			}
+			if bp, err := bad.New("1"); err == nil {
+				_, err = bp.Check(ctx)
+				if !errors.Is(err, providers.ErrAuth) || strings.Contains(err.Error(), sentinel) {
+					t.Errorf("Check with a wrong secret = %v, want ErrAuth without the secret", err)
+				}
+			} else if strings.Contains(err.Error(), sentinel) {
+				t.Errorf("New error shows the secret: %v", err)
 			}
 		})
 	}
