@@ -38,7 +38,10 @@ type Provider struct {
 var _ providers.Provider = (*Provider)(nil)
 
 func newProvider(accountID string, projects []string, keyJSON []byte, endpoint string) (*Provider, error) {
-	base := http.DefaultTransport.(*http.Transport).Clone()
+	base := &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true}
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		base = dt.Clone() // its dial and TLS timeouts
+	}
 	// One connection per project lister, plus power and type lookups.
 	base.MaxIdleConnsPerHost = maxWorkers + 4
 	authed, err := authTransport(base, keyJSON)
