@@ -161,5 +161,11 @@ type Store interface {
 	GetCloudAccount(ctx context.Context, id int64) (CloudAccount, error)
 	ListCloudAccounts(ctx context.Context) ([]CloudAccount, error) // ordered by name
 	UpdateCloudAccount(ctx context.Context, a CloudAccount) (CloudAccount, error)
-	DeleteCloudAccount(ctx context.Context, id int64) error
+	DeleteCloudAccount(ctx context.Context, id int64) error // also removes its VMs and sync history
+
+	SaveVMs(ctx context.Context, vms []StoredVM) ([]StoredVM, error) // upsert on (cloud, provider id); IDs set
+	DeleteVMs(ctx context.Context, ids []int64) error
+	ListVMs(ctx context.Context) ([]StoredVM, error)
+	AppendSyncRun(ctx context.Context, r SyncRun, keep int) (SyncRun, error)
+	ListSyncRuns(ctx context.Context, cloudID int64, limit int) ([]SyncRun, error) // newest first
 }

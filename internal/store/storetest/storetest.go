@@ -48,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MintedKeys", testMintedKeys},
 		{"Settings", testSettings},
 		{"CloudAccounts", testCloudAccounts},
+		{"Inventory/VMs", testInventoryVMs},
+		{"Inventory/SyncRuns", testSyncRuns},
 		{"Times", testTimes},
 		{"Concurrent/AuditWriters", testConcurrentAuditWriters},
 		{"Concurrent/Mixed", testConcurrentMixed},
