@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 )
 
 const mintedKeyColumns = `headscale_key_id, headscale_user, tags, reusable, ephemeral, expires_at, created_at, created_by, purpose`
@@ -57,4 +58,28 @@ func (db *DB) GetMintedKey(ctx context.Context, headscaleKeyID uint64) (MintedKe
 		return MintedKey{}, wrapf(err, "get minted key %d", headscaleKeyID)
 	}
 	return k, nil
+}
+
+// ListMintedKeys returns the minted keys whose purpose starts with prefix
+// ("" for all), oldest first.
+func (db *DB) ListMintedKeys(ctx context.Context, purposePrefix string) ([]MintedKey, error) {
+	// substr, not LIKE: no escaping, and the same case rules in both engines.
+	rows, err := db.query(ctx, `SELECT `+mintedKeyColumns+` FROM minted_keys WHERE substr(purpose, 1, ?) = ? ORDER BY created_at, headscale_key_id`,
+		utf8.RuneCountInString(purposePrefix), purposePrefix)
+	if err != nil {
+		return nil, wrapf(err, "list minted keys")
+	}
+	defer rows.Close()
+	var out []MintedKey
+	for rows.Next() {
+		k, err := scanMintedKey(rows)
+		if err != nil {
+			return nil, wrapf(err, "list minted keys")
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapf(err, "list minted keys")
+	}
+	return out, nil
 }

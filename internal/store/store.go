@@ -168,4 +168,8 @@ type Store interface {
 	ListVMs(ctx context.Context) ([]StoredVM, error)
 	AppendSyncRun(ctx context.Context, r SyncRun, keep int) (SyncRun, error)
 	ListSyncRuns(ctx context.Context, cloudID int64, limit int) ([]SyncRun, error) // newest first
+
+	CreateInstallLink(ctx context.Context, l InstallLink) error
+	UseInstallLink(ctx context.Context, tokenHash string, now time.Time) (InstallLink, error) // ErrNotFound, ErrGone
+	ListMintedKeys(ctx context.Context, purposePrefix string) ([]MintedKey, error)
 }
