@@ -17,11 +17,17 @@ type Event struct {
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
-// Hub delivers events to subscribers.
+// backlogSize is how many recent events a Hub keeps for clients that
+// reconnect with Last-Event-ID.
+const backlogSize = 1024
+
+// Hub delivers events to subscribers and keeps the latest few for replay.
 type Hub struct {
-	mu     sync.Mutex
-	nextID uint64
-	subs   map[chan Event]struct{}
+	mu      sync.Mutex
+	nextID  uint64
+	subs    map[chan Event]struct{}
+	backlog []Event // ring of the last backlogSize events, oldest at start
+	start   int
 }
 
 // NewHub returns an empty Hub.
@@ -37,6 +43,12 @@ func (h *Hub) Publish(typ string, data any) {
 	defer h.mu.Unlock()
 	h.nextID++
 	e := Event{ID: h.nextID, Type: typ, Time: time.Now().UTC(), Data: raw}
+	if len(h.backlog) < backlogSize {
+		h.backlog = append(h.backlog, e)
+	} else {
+		h.backlog[h.start] = e
+		h.start = (h.start + 1) % backlogSize
+	}
 	for ch := range h.subs {
 		select {
 		case ch <- e:
@@ -63,6 +75,42 @@ func (h *Hub) Subscribe() (<-chan Event, func()) {
 	h.mu.Unlock()
 	var once sync.Once
 	return ch, func() {
+		once.Do(func() {
+			h.mu.Lock()
+			delete(h.subs, ch)
+			h.mu.Unlock()
+		})
+	}
+}
+
+// SubscribeSince is Subscribe for a client that last saw event lastID: it
+// also returns the events after lastID that it missed. When they are no
+// longer all kept (or lastID is from before a restart), the backlog is one
+// "resync" event: the client must reload.
+func (h *Hub) SubscribeSince(lastID uint64) ([]Event, <-chan Event, func()) {
+	h.mu.Lock()
+	var missed []Event
+	n := len(h.backlog)
+	switch {
+	case lastID > h.nextID:
+		missed = []Event{{ID: h.nextID, Type: "resync", Time: time.Now().UTC()}}
+	case lastID < h.nextID:
+		oldest := h.nextID - uint64(n) + 1
+		if n == 0 || lastID+1 < oldest {
+			missed = []Event{{ID: h.nextID, Type: "resync", Time: time.Now().UTC()}}
+			break
+		}
+		for i := range n {
+			if e := h.backlog[(h.start+i)%n]; e.ID > lastID {
+				missed = append(missed, e)
+			}
+		}
+	}
+	ch := make(chan Event, 64)
+	h.subs[ch] = struct{}{}
+	h.mu.Unlock()
+	var once sync.Once
+	return missed, ch, func() {
 		once.Do(func() {
 			h.mu.Lock()
 			delete(h.subs, ch)

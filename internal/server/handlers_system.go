@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/neogenesys/console/internal/events"
 )
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
@@ -56,7 +59,20 @@ func (s *Server) headscaleStatus(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
-	ch, stop := s.Events.Subscribe()
+	// A reconnecting EventSource sends the last id it saw; ?lastEventId=
+	// does the same for clients that cannot set headers.
+	last := r.Header.Get("Last-Event-ID")
+	if last == "" {
+		last = r.URL.Query().Get("lastEventId")
+	}
+	var missed []events.Event
+	var ch <-chan events.Event
+	var stop func()
+	if id, err := strconv.ParseUint(last, 10, 64); err == nil && last != "" {
+		missed, ch, stop = s.Events.SubscribeSince(id)
+	} else {
+		ch, stop = s.Events.Subscribe()
+	}
 	defer stop()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -64,6 +80,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, "retry: 3000\n: connected\n\n")
+	for _, e := range missed {
+		data, _ := json.Marshal(e)
+		fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, e.Type, data)
+	}
 	if err := rc.Flush(); err != nil {
 		return nil
 	}

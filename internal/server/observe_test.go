@@ -114,3 +114,46 @@ func TestMetrics(t *testing.T) {
 		t.Error("metrics are labelled by raw path, not by route pattern")
 	}
 }
+
+// A client that reconnects with Last-Event-ID gets what it missed first.
+func TestEventsResumeWithLastEventID(t *testing.T) {
+	e := newEnv(t)
+	viewer, _, _ := e.callers()
+	e.hub.Publish("preauthkey.created", map[string]int{"id": 1})
+	e.hub.Publish("preauthkey.expired", map[string]int{"id": 1})
+	e.hub.Publish("preauthkey.deleted", map[string]int{"id": 1})
+	read := func(hdr, query string) []string {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", e.http.URL+"/api/v1/events"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+viewer.tok)
+		if hdr != "" {
+			req.Header.Set("Last-Event-ID", hdr)
+		}
+		resp, err := e.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got []string
+		lines := bufio.NewScanner(resp.Body)
+		for lines.Scan() && len(got) < 3 {
+			if ev, ok := strings.CutPrefix(lines.Text(), "event: "); ok {
+				got = append(got, ev)
+				if ev == "resync" || ev == "preauthkey.deleted" {
+					break
+				}
+			}
+		}
+		return got
+	}
+	if got := strings.Join(read("1", ""), ","); got != "preauthkey.expired,preauthkey.deleted" {
+		t.Errorf("resume after 1 = %s", got)
+	}
+	if got := strings.Join(read("", "?lastEventId=2"), ","); got != "preauthkey.deleted" {
+		t.Errorf("resume after 2 by query = %s", got)
+	}
+	if got := strings.Join(read("99", ""), ","); got != "resync" {
+		t.Errorf("resume from an unknown future id = %s, want resync", got)
+	}
+}
