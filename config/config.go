@@ -23,6 +23,20 @@ type Config struct {
 	Auth    Auth   `yaml:"auth"`
 	// Headscale is how the console reaches Headscale.
 	Headscale Headscale `yaml:"headscale"`
+	// Inventory is how the cloud accounts' VMs are synced.
+	Inventory Inventory `yaml:"inventory"`
+}
+
+// Inventory tunes the sync engine.
+type Inventory struct {
+	// SyncInterval is the time between two syncs of one cloud account. Default 60s.
+	SyncInterval time.Duration `yaml:"sync_interval"`
+	// Parallel is how many accounts sync at once. Default 4.
+	Parallel int `yaml:"parallel"`
+	// CallTimeout bounds one listing or power action. Default 5m.
+	CallTimeout time.Duration `yaml:"call_timeout"`
+	// GoneGrace is how long a VM that vanished is kept (marked gone). Default 1h.
+	GoneGrace time.Duration `yaml:"gone_grace"`
 }
 
 // HTTP is the console's own listener.

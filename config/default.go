@@ -38,5 +38,11 @@ func Default() Config {
 				LogLevel:    "info",
 			},
 		},
+		Inventory: Inventory{
+			SyncInterval: time.Minute,
+			Parallel:     4,
+			CallTimeout:  5 * time.Minute,
+			GoneGrace:    time.Hour,
+		},
 	}
 }

@@ -62,6 +62,14 @@ func (c Config) Validate() error {
 		"headscale.default_key_expiry", hs.DefaultKeyExpiry, "must be between 1m and 2160h (90 days)")
 	p.check(hs.RefreshInterval >= 100*time.Millisecond && hs.RefreshInterval <= time.Minute,
 		"headscale.refresh_interval", hs.RefreshInterval, "must be between 100ms and 1m")
+	inv := c.Inventory
+	p.check(inv.SyncInterval >= time.Second && inv.SyncInterval <= 24*time.Hour,
+		"inventory.sync_interval", inv.SyncInterval, "must be between 1s and 24h")
+	p.check(inv.Parallel >= 1 && inv.Parallel <= 64, "inventory.parallel", inv.Parallel, "must be between 1 and 64")
+	p.check(inv.CallTimeout >= time.Second && inv.CallTimeout <= time.Hour,
+		"inventory.call_timeout", inv.CallTimeout, "must be between 1s and 1h")
+	p.check(inv.GoneGrace >= time.Minute && inv.GoneGrace <= 30*24*time.Hour,
+		"inventory.gone_grace", inv.GoneGrace, "must be between 1m and 720h")
 	switch hs.Mode {
 	case "managed":
 		p.managed(hs.Managed)
