@@ -134,6 +134,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST "+api+"/nodes/{node}/{kind}/{vmid}/status/{action}", s.onNode(s.guestPower))
 	mux.HandleFunc("GET "+api+"/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces", s.onNode(s.agentInterfaces))
 	mux.HandleFunc("GET "+api+"/nodes/{node}/lxc/{vmid}/interfaces", s.onNode(s.lxcInterfaces))
+	mux.HandleFunc("POST "+api+"/nodes/{node}/qemu/{vmid}/agent/exec", s.onNode(s.agentExec))
+	mux.HandleFunc("GET "+api+"/nodes/{node}/qemu/{vmid}/agent/exec-status", s.onNode(s.agentExecStatus))
 	mux.HandleFunc("GET "+api+"/nodes/{node}/tasks/{upid}/status", s.onNode(s.taskStatus))
 	mux.HandleFunc("/", notImplemented)
 	return mux
