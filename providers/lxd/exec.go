@@ -90,7 +90,9 @@ func (p *Provider) exec(ctx context.Context, c lxdclient.InstanceServer, project
 		return providers.ExecResult{}, err
 	}
 
-	// LXD starts the command once all four sockets are connected.
+	// LXD 5.0 starts the command once stdin, stdout and stderr are
+	// connected, and refuses connections to a finished operation: the
+	// control socket goes first, or a quick command would end before it.
 	var conns [4]*websocket.Conn // stdin, stdout, stderr, control
 	defer func() {
 		for _, conn := range conns {
@@ -99,7 +101,8 @@ func (p *Provider) exec(ctx context.Context, c lxdclient.InstanceServer, project
 			}
 		}
 	}()
-	for i, fd := range []string{"0", "1", "2", api.SecretNameControl} {
+	for _, i := range []int{3, 0, 1, 2} {
+		fd := execFDs[i]
 		path := fmt.Sprintf("/1.0/operations/%s/websocket?secret=%s", url.PathEscape(opn.ID), url.QueryEscape(secrets[fd]))
 		if conns[i], err = p.dialWebsocket(ctx, path); err != nil {
 			return providers.ExecResult{}, fmt.Errorf("websocket %s: %w", fd, err)
@@ -148,12 +151,15 @@ func (p *Provider) exec(ctx context.Context, c lxdclient.InstanceServer, project
 	}, nil
 }
 
+// execFDs name the operation's websockets, in the order of conns.
+var execFDs = [4]string{"0", "1", "2", api.SecretNameControl}
+
 // execSecrets reads the websocket secrets from the exec operation's
 // metadata: {"fds": {"0": …, "1": …, "2": …, "control": …}}.
 func execSecrets(opn *api.Operation) (map[string]string, error) {
 	fds, _ := opn.Metadata["fds"].(map[string]any)
 	out := map[string]string{}
-	for _, fd := range []string{"0", "1", "2", api.SecretNameControl} {
+	for _, fd := range execFDs {
 		s, _ := fds[fd].(string)
 		if s == "" {
 			return nil, fmt.Errorf("exec operation %s has no websocket secret for %q (metadata %v)", opn.ID, fd, opn.Metadata)
