@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/neogenesys/console/internal/auth"
 	"github.com/neogenesys/console/internal/clouds"
 	"github.com/neogenesys/console/internal/events"
+	"github.com/neogenesys/console/internal/inventory"
 	"github.com/neogenesys/console/internal/secrets"
 	"github.com/neogenesys/console/internal/server"
 	"github.com/neogenesys/console/internal/store"
@@ -103,9 +105,9 @@ func fileExists(p string) bool {
 }
 
 // serve runs the console until ctx ends, then shuts down in order: stop
-// accepting, drain requests, stop background work, stop Headscale, close the store.
-// serve runs the console until ctx ends. secretKey is NEOCONSOLE_SECRET_KEY
-// (base64); empty uses, or creates, data_dir/secret.key.
+// accepting, drain requests, stop background work, stop Headscale, close the
+// store. secretKey is NEOCONSOLE_SECRET_KEY (base64); empty uses, or
+// creates, data_dir/secret.key.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, secretKey string) error {
 	st, err := openStore(ctx, cfg)
 	if err != nil {
@@ -168,6 +170,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, secretKey s
 	if err != nil {
 		return err
 	}
+	cloudSvc := &clouds.Service{Store: st, Sealer: box}
+	inv, err := startInventory(ctx, bg, cfg, st, cloudSvc, hub, view, log, reg)
+	if err != nil {
+		return err
+	}
 
 	srv, err := server.New(server.Deps{
 		Config: cfg, Log: log, Store: st, Headscale: hc, Nodes: view,
@@ -182,7 +189,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, secretKey s
 			return i
 		},
 		Registry: reg, UI: web.Handler(), Version: Version, Managed: managed,
-		Clouds: &clouds.Service{Store: st, Sealer: box},
+		Clouds: cloudSvc, Inventory: inv, Secrets: box,
 	})
 	if err != nil {
 		return err
@@ -255,4 +262,47 @@ func openSecrets(cfg config.Config, envKey string) (*secrets.Box, error) {
 		return nil, err
 	}
 	return secrets.New(key)
+}
+
+// startInventory loads the stored inventory, relinks the keys minted for
+// VMs, and runs the sync engine until bg ends. Node changes re-join VMs to
+// nodes at once.
+func startInventory(ctx, bg context.Context, cfg config.Config, st store.Store, cs *clouds.Service, hub *events.Hub,
+	view *tailnet.View, log *slog.Logger, reg *prometheus.Registry) (*inventory.Engine, error) {
+	nodes := func() ([]headscale.Node, error) {
+		s, err := view.Snapshot()
+		return s.Nodes, err
+	}
+	inv := inventory.New(cs, st, hub, nodes, log.With("component", "inventory"), reg, inventory.Options{
+		Interval: cfg.Inventory.SyncInterval, Parallel: cfg.Inventory.Parallel,
+		CallTimeout: cfg.Inventory.CallTimeout, GoneGrace: cfg.Inventory.GoneGrace,
+	})
+	if err := inv.Load(ctx); err != nil {
+		return nil, fmt.Errorf("load inventory: %w", err)
+	}
+	keys, err := st.ListMintedKeys(ctx, "vm:")
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		if vmKey, err := strconv.ParseInt(strings.TrimPrefix(k.Purpose, "vm:"), 10, 64); err == nil {
+			inv.LinkKey(k.HeadscaleKeyID, vmKey)
+		}
+	}
+	go inv.Run(bg)
+	ch, stop := hub.Subscribe()
+	go func() {
+		defer stop()
+		for {
+			select {
+			case <-bg.Done():
+				return
+			case e := <-ch:
+				if strings.HasPrefix(e.Type, "node.") || e.Type == "resync" {
+					inv.NodesChanged()
+				}
+			}
+		}
+	}()
+	return inv, nil
 }

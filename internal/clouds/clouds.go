@@ -170,6 +170,12 @@ func (s *Service) List(ctx context.Context) ([]Account, error) {
 	return out, nil
 }
 
+// Accounts returns the stored accounts (for the inventory engine, which
+// builds their providers with ProviderOf).
+func (s *Service) Accounts(ctx context.Context) ([]store.CloudAccount, error) {
+	return s.Store.ListCloudAccounts(ctx)
+}
+
 // Delete removes an account.
 func (s *Service) Delete(ctx context.Context, id int64) error {
 	return s.Store.DeleteCloudAccount(ctx, id)

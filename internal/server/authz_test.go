@@ -68,6 +68,18 @@ var wantRoles = map[string]store.Role{
 	"PATCH /api/v1/clouds/{id}":              store.RoleAdmin,
 	"DELETE /api/v1/clouds/{id}":             store.RoleAdmin,
 	"POST /api/v1/clouds/{id}/check":         store.RoleAdmin,
+	"POST /api/v1/clouds/{id}/sync":          store.RoleOperator,
+	"GET /api/v1/clouds/{id}/syncs":          store.RoleViewer,
+	"GET /api/v1/clouds/{id}/vms":            store.RoleViewer,
+	"GET /api/v1/vms":                        store.RoleViewer,
+	"GET /api/v1/vms/{id}":                   store.RoleViewer,
+	"POST /api/v1/vms/{id}/start":            store.RoleOperator,
+	"POST /api/v1/vms/{id}/stop":             store.RoleOperator,
+	"POST /api/v1/vms/{id}/reboot":           store.RoleOperator,
+	"POST /api/v1/vms/{id}/enroll":           store.RoleOperator,
+	"GET /api/v1/overview":                   store.RoleViewer,
+	"GET /api/v1/proxmox/clusters":           store.RoleViewer,
+	"GET /install/{token}":                   public, // the one-time link is the credential
 	"GET /api/v1/audit":                      store.RoleViewer,
 	"GET /api/v1/headscale":                  store.RoleViewer,
 	"GET /api/v1/settings/headscale":         store.RoleViewer,
@@ -78,7 +90,7 @@ var wantRoles = map[string]store.Role{
 
 // wantPublic is the whole anonymous surface.
 var wantPublic = []string{
-	"GET /", "GET /api/openapi.json", "GET /api/v1/setup", "GET /healthz", "GET /metrics", "GET /readyz",
+	"GET /", "GET /api/openapi.json", "GET /api/v1/setup", "GET /healthz", "GET /install/{token}", "GET /metrics", "GET /readyz",
 	"POST /api/v1/auth/login", "POST /api/v1/setup",
 }
 
@@ -168,12 +180,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"/api/v1/accounts/":        strconv.FormatInt(victim.ID, 10),
 		"/api/v1/tokens/":          strconv.FormatInt(spare.ID, 10),
 		"/api/v1/clouds/":          strconv.FormatInt(cloud.ID, 10),
+		"/api/v1/vms/":             strconv.FormatInt(e.srv.Inventory.Snapshot().All()[0].Key, 10),
 	}
 	concrete := func(path string) string {
 		return wildcardRE.ReplaceAllStringFunc(path, func(w string) string {
 			prefix := path[:strings.Index(path, w)]
 			if w == "{authId}" {
 				return "AbCdEf0123456789"
+			}
+			if w == "{token}" {
+				return "no-such-install-link-token-0123456789"
 			}
 			if id, ok := idFor[prefix]; ok && w == "{id}" {
 				return id

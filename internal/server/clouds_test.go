@@ -40,7 +40,20 @@ func (p testCloudProvider) Check(context.Context) (providers.AccountInfo, error)
 	}
 	return providers.AccountInfo{Identity: p.cfg.Host, Regions: []string{"r1", "r2", "r3"}}, nil
 }
-func (testCloudProvider) List(context.Context, func(providers.VM) error) error  { return nil }
+
+// List emits two VMs: vm-1 running, vm-2 stopped.
+func (p testCloudProvider) List(_ context.Context, emit func(providers.VM) error) error {
+	for _, vm := range []providers.VM{
+		{ID: "vm-1", Name: "web-1", State: providers.StateRunning, Region: "r1", PrivateIPs: []string{"10.0.0.1"}},
+		{ID: "vm-2", Name: "db-1", State: providers.StateStopped, Region: "r2", PrivateIPs: []string{"10.0.0.2"}},
+	} {
+		vm.Provider, vm.AccountID, vm.PublicIPs, vm.Tags = "testcloud", "x", []string{}, map[string]string{"env": "test"}
+		if err := emit(vm); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 func (testCloudProvider) Power(context.Context, string, providers.Action) error { return nil }
 
 func init() {
@@ -60,13 +73,23 @@ func testBox(t *testing.T) *secrets.Box {
 	return box
 }
 
-// cloud connects a testcloud account directly through the service.
+// cloud connects a testcloud account directly through the service and
+// syncs its two VMs into the inventory.
 func (e *env) cloud(name string) clouds.Account {
 	e.t.Helper()
-	a, err := e.srv.Clouds.Create(context.Background(), name, "testcloud", json.RawMessage(`{"host":"h","password":"right"}`), "test")
+	ctx := context.Background()
+	a, err := e.srv.Clouds.Create(ctx, name, "testcloud", json.RawMessage(`{"host":"h","password":"right"}`), "test")
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	raw, err := e.store.GetCloudAccount(ctx, a.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.srv.Inventory.Sync(ctx, raw); err != nil {
+		e.t.Fatal(err)
+	}
+	e.srv.Inventory.Refresh()
 	return a
 }
 

@@ -98,6 +98,20 @@ func (s *Server) routes() []route {
 		{"PATCH", "/api/v1/clouds/{id}", admin, "Rename an account or change config fields (omitted secrets are kept)", s.updateCloud, false},
 		{"DELETE", "/api/v1/clouds/{id}", admin, "Disconnect a cloud account", s.deleteCloud, false},
 		{"POST", "/api/v1/clouds/{id}/check", admin, "Test the connection: identity and region count", s.checkCloud, false},
+		{"POST", "/api/v1/clouds/{id}/sync", operator, "Sync an account's VMs now", s.syncCloud, false},
+		{"GET", "/api/v1/clouds/{id}/syncs", viewer, "An account's sync status and history, newest first", s.cloudSyncs, false},
+		{"GET", "/api/v1/clouds/{id}/vms", viewer, "The VMs of one account; same filters as /api/v1/vms", s.listCloudVMs, false},
+
+		// The VM inventory.
+		{"GET", "/api/v1/vms", viewer, "Query the inventory: q, provider, cloud, region, state, tag, enrollment, stale, gone, sort, limit, cursor; with facets", s.listVMs, false},
+		{"GET", "/api/v1/vms/{id}", viewer, "One VM of the inventory", s.getVM, false},
+		{"POST", "/api/v1/vms/{id}/start", operator, "Start a VM", s.startVM, false},
+		{"POST", "/api/v1/vms/{id}/stop", operator, "Stop a VM (Azure: deallocate; Proxmox: shutdown)", s.stopVM, false},
+		{"POST", "/api/v1/vms/{id}/reboot", operator, "Reboot a VM", s.rebootVM, false},
+		{"POST", "/api/v1/vms/{id}/enroll", operator, "Mint a single-use key for a VM; install commands, a one-time install link, and the install run in the guest where the provider can", s.enrollVM, false},
+		{"GET", "/api/v1/overview", viewer, "Counts across clouds, regions, VMs and nodes", s.overview, false},
+		{"GET", "/api/v1/proxmox/clusters", viewer, "Proxmox VE clusters → nodes → guests, with health", s.proxmoxClusters, false},
+		{"GET", "/install/{token}", public, "A one-time install script (?os=linux|macos|windows|proxmox); 404 unknown, 410 used or expired", s.install, false},
 
 		// Audit, Headscale status and live events.
 		{"GET", "/api/v1/audit", viewer, "Audit trail; filters user, action, target, since, until, before, limit", s.listAudit, false},

@@ -17,6 +17,8 @@ import (
 	"github.com/neogenesys/console/internal/auth"
 	"github.com/neogenesys/console/internal/clouds"
 	"github.com/neogenesys/console/internal/events"
+	"github.com/neogenesys/console/internal/inventory"
+	"github.com/neogenesys/console/internal/secrets"
 	"github.com/neogenesys/console/internal/store"
 	"github.com/neogenesys/console/internal/tailnet"
 	"github.com/prometheus/client_golang/prometheus"
@@ -50,6 +52,10 @@ type Deps struct {
 	Version string
 	// Clouds manages the connected cloud accounts.
 	Clouds *clouds.Service
+	// Inventory is the VM inventory's sync engine.
+	Inventory *inventory.Engine
+	// Secrets seals what the console stores for later (install links' keys).
+	Secrets *secrets.Box
 	// Managed is the managed Headscale's settings; nil in external mode.
 	Managed ManagedHeadscale
 }

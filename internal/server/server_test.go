@@ -28,6 +28,7 @@ import (
 	"github.com/neogenesys/console/internal/auth"
 	"github.com/neogenesys/console/internal/clouds"
 	"github.com/neogenesys/console/internal/events"
+	"github.com/neogenesys/console/internal/inventory"
 	"github.com/neogenesys/console/internal/store"
 	"github.com/neogenesys/console/internal/tailnet"
 )
@@ -120,6 +121,8 @@ func newEnv(t *testing.T, opts ...func(*config.Config)) *env {
 	if err := view.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
+	box := testBox(t)
+	cloudSvc := &clouds.Service{Store: st, Sealer: box}
 	srv, err := New(Deps{
 		Config: cfg, Log: log, Store: st, Headscale: fake, Nodes: view,
 		Auth: auth.NewService(st, cfg.Auth.SessionTTL), Audit: audit.New(st, log), Events: hub,
@@ -127,7 +130,12 @@ func newEnv(t *testing.T, opts ...func(*config.Config)) *env {
 			return HeadscaleInfo{Mode: "external", Address: "fake:50443", LoginServer: loginServer}
 		},
 		Version: "test",
-		Clouds:  &clouds.Service{Store: st, Sealer: testBox(t)},
+		Clouds:  cloudSvc,
+		Secrets: box,
+		Inventory: inventory.New(cloudSvc, st, hub, func() ([]headscale.Node, error) {
+			s, err := view.Snapshot()
+			return s.Nodes, err
+		}, log, nil, inventory.Options{}),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -785,6 +785,225 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Query the inventory: q, provider, cloud, region, state, tag, enrollment, stale, gone, sort, limit, cursor; with facets */
+        get: operations["listVMs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vms/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One VM of the inventory */
+        get: operations["getVM"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vms/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a VM
+         * @description Answers once the provider accepted the action; the transition arrives as vm.state events (the account is followed every second until the VM settles). 409 invalid_state when the action does not fit the VM's state.
+         */
+        post: operations["startVM"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vms/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop a VM (Azure: deallocate; Proxmox: shutdown)
+         * @description Answers once the provider accepted the action; the transition arrives as vm.state events (the account is followed every second until the VM settles). 409 invalid_state when the action does not fit the VM's state.
+         */
+        post: operations["stopVM"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vms/{id}/reboot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reboot a VM
+         * @description Answers once the provider accepted the action; the transition arrives as vm.state events (the account is followed every second until the VM settles). 409 invalid_state when the action does not fit the VM's state.
+         */
+        post: operations["rebootVM"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vms/{id}/enroll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mint a single-use key for a VM; install commands, a one-time install link, and the install run in the guest where the provider can */
+        post: operations["enrollVM"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts across clouds, regions, VMs and nodes */
+        get: operations["overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxmox/clusters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Proxmox VE clusters → nodes → guests, with health
+         * @description Health by node activity: all-active, degraded (some nodes inactive), critical (a majority inactive); standalone hosts apart.
+         */
+        get: operations["proxmoxClusters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clouds/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sync an account's VMs now */
+        post: operations["syncCloud"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clouds/{id}/syncs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account's sync status and history, newest first */
+        get: operations["cloudSyncs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clouds/{id}/vms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The VMs of one account; same filters as /api/v1/vms */
+        get: operations["listCloudVMs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/install/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A one-time install script (?os=linux|macos|windows|proxmox); 404 unknown, 410 used or expired
+         * @description Works once, until the key expires. Failures answer with a text/x-shellscript snippet a shell can run: a message on stderr and exit 1; never the key.
+         */
+        get: operations["installScript"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1336,6 +1555,176 @@ export interface components {
             errorKind?: "auth" | "unreachable" | "throttled" | "timeout" | "config" | "secrets" | "other";
             /** Format: int64 */
             tookMs: number;
+        };
+        /** @description One VM of the inventory: the provider's fields plus the console's bookkeeping and its tailnet node. */
+        VM: {
+            /**
+             * Format: int64
+             * @description The console's id of the VM ({id} in /api/v1/vms/{id})
+             */
+            key: number;
+            provider: string;
+            accountId?: string;
+            /** @description The provider's own id */
+            id: string;
+            /** Format: int64 */
+            cloudId: number;
+            cloudName: string;
+            name: string;
+            /** @enum {string} */
+            state: "running" | "stopped" | "pending" | "stopping" | "terminated" | "unknown";
+            region?: string;
+            zone?: string;
+            host?: string;
+            cluster?: string;
+            type?: string;
+            vcpus?: number;
+            memoryMb?: number;
+            diskGb?: number;
+            privateIps: string[];
+            publicIps: string[];
+            os?: string;
+            image?: string;
+            tags: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            createdAt?: string;
+            consoleUrl?: string;
+            /** Format: date-time */
+            firstSeen: string;
+            /** Format: date-time */
+            lastSeen: string;
+            /**
+             * Format: date-time
+             * @description When a complete sync last missed it; absent while present
+             */
+            goneAt?: string;
+            /** @description Its account's last sync failed: this is the last good data */
+            stale: boolean;
+            /** @enum {string} */
+            enrollment: "enrolled-online" | "enrolled-offline" | "not-enrolled";
+            nodeId?: number;
+            nodeName?: string;
+            /** @enum {string} */
+            nodeLink?: "key" | "ip" | "hostname";
+        };
+        /** @description Counts per value of each dimension over the VMs matching every filter but that dimension's */
+        VMFacets: {
+            provider?: {
+                [key: string]: number;
+            };
+            cloud?: {
+                [key: string]: number;
+            };
+            region?: {
+                [key: string]: number;
+            };
+            state?: {
+                [key: string]: number;
+            };
+            enrollment?: {
+                [key: string]: number;
+            };
+        };
+        VMPage: {
+            vms: components["schemas"]["VM"][];
+            total: number;
+            /** @description Pass as cursor for the next page; empty on the last */
+            nextCursor: string;
+            facets: components["schemas"]["VMFacets"];
+        };
+        VMResponse: {
+            vm: components["schemas"]["VM"];
+        };
+        PowerAccepted: {
+            vm: components["schemas"]["VM"];
+            /** @enum {string} */
+            action: "start" | "stop" | "reboot";
+            accepted: boolean;
+        };
+        /** @description The sync state of one cloud account */
+        AccountStatus: {
+            cloudId?: number;
+            name?: string;
+            kind?: string;
+            syncing?: boolean;
+            /** Format: date-time */
+            lastStart?: string;
+            /** Format: date-time */
+            lastEnd?: string;
+            /** Format: date-time */
+            lastSuccess?: string;
+            vms?: number;
+            error?: string;
+            /** Format: date-time */
+            errorAt?: string;
+            stale?: boolean;
+            partial?: string;
+        };
+        SyncHistory: {
+            status?: components["schemas"]["AccountStatus"];
+            runs: {
+                /** Format: date-time */
+                startedAt?: string;
+                /** Format: date-time */
+                endedAt?: string;
+                vms?: number;
+                error?: string;
+                tookMs?: number;
+            }[];
+        };
+        EnrollVMRequest: {
+            /** @description Tailnet user to own the node (or tags) */
+            user?: string;
+            tags?: string[];
+            /** @description Default: the VM's name, normalized */
+            hostname?: string;
+            /** @description Key and link lifetime, 1m to 168h (default 1h) */
+            expiresIn?: string;
+            /** @description Run the install in the guest when the provider can (default true) */
+            run?: boolean;
+        };
+        EnrollVMResponse: {
+            vm: components["schemas"]["VM"];
+            hostname: string;
+            /** @description Shown once */
+            authKey: string;
+            keyId: number;
+            /** Format: date-time */
+            expiresAt: string;
+            installCommands: components["schemas"]["InstallCommand"][];
+            cloudInit: string;
+            /** @description One-time link to the install script (?os=linux|macos|windows|proxmox) */
+            installUrl: string;
+            installCommand: string;
+            /** @description The install run in the guest (LXD exec, Proxmox guest agent) */
+            exec?: {
+                ran?: boolean;
+                exitCode?: number;
+                stdout?: string;
+                stderr?: string;
+                error?: string;
+                reason?: string;
+            };
+        };
+        /** @description Counts across clouds, regions, VMs and nodes */
+        Overview: {
+            [key: string]: unknown;
+        };
+        ProxmoxClusters: {
+            clusters: ({
+                name?: string;
+                cloudId?: number;
+                standalone?: boolean;
+                /** @enum {string} */
+                health?: "all-active" | "degraded" | "critical";
+                nodes?: {
+                    [key: string]: unknown;
+                }[];
+            } & {
+                [key: string]: unknown;
+            })[];
         };
     };
     responses: {
@@ -3039,6 +3428,462 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    listVMs: {
+        parameters: {
+            query?: {
+                /** @description Words matched (all) against name, ids, IPs, tags and node name */
+                q?: string;
+                /** @description aws, gcp, azure, lxd, proxmox; comma-separated or repeated */
+                provider?: string;
+                /** @description Cloud account id; repeatable */
+                cloud?: string;
+                /** @description Region; repeatable */
+                region?: string;
+                /** @description running, stopped, pending, stopping, terminated, unknown */
+                state?: string;
+                /** @description key=value or key; repeatable, all must match */
+                tag?: string;
+                /** @description enrolled-online, enrolled-offline, not-enrolled */
+                enrollment?: string;
+                /** @description true or false */
+                stale?: string;
+                /** @description default: gone VMs left out; true: only gone; all: both */
+                gone?: string;
+                /** @description name, -name, state, region, provider, cloud, created, -created, lastSeen, … */
+                sort?: string;
+                /** @description 1 to 1000 (default 100) */
+                limit?: string;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of VMs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VMPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getVM: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer ID; anything else is answered 404 */
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The VM */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VMResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    startVM: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer ID; anything else is answered 404 */
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PowerAccepted"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+            /** @description The provider refused or could not be reached (cloud_auth_failed, cloud_unreachable) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider throttled the console (cloud_throttled) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stopVM: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer ID; anything else is answered 404 */
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PowerAccepted"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+            /** @description The provider refused or could not be reached (cloud_auth_failed, cloud_unreachable) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider throttled the console (cloud_throttled) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rebootVM: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer ID; anything else is answered 404 */
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PowerAccepted"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+            /** @description The provider refused or could not be reached (cloud_auth_failed, cloud_unreachable) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider throttled the console (cloud_throttled) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enrollVM: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer ID; anything else is answered 404 */
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnrollVMRequest"];
+            };
+        };
+        responses: {
+            /** @description The key, commands and link */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrollVMResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    overview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The overview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    proxmoxClusters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The clusters */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxmoxClusters"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    syncCloud: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer ID; anything else is answered 404 */
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Requested */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        requested?: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    cloudSyncs: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A positive integer ID; anything else is answered 404 */
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Status and runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncHistory"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listCloudVMs: {
+        parameters: {
+            query?: {
+                /** @description Words matched (all) against name, ids, IPs, tags and node name */
+                q?: string;
+                /** @description aws, gcp, azure, lxd, proxmox; comma-separated or repeated */
+                provider?: string;
+                /** @description Region; repeatable */
+                region?: string;
+                /** @description running, stopped, pending, stopping, terminated, unknown */
+                state?: string;
+                /** @description key=value or key; repeatable, all must match */
+                tag?: string;
+                /** @description enrolled-online, enrolled-offline, not-enrolled */
+                enrollment?: string;
+                /** @description true or false */
+                stale?: string;
+                /** @description default: gone VMs left out; true: only gone; all: both */
+                gone?: string;
+                /** @description name, -name, state, region, provider, cloud, created, -created, lastSeen, … */
+                sort?: string;
+                /** @description 1 to 1000 (default 100) */
+                limit?: string;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A positive integer ID; anything else is answered 404 */
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of VMs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VMPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    installScript: {
+        parameters: {
+            query?: {
+                os?: "linux" | "macos" | "windows" | "proxmox";
+            };
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script (text/x-shellscript, or text/plain PowerShell for windows) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/x-shellscript": string;
+                    "text/plain": string;
+                };
+            };
+            /** @description Unknown os */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/x-shellscript": string;
+                };
+            };
+            /** @description Unknown link */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/x-shellscript": string;
+                };
+            };
+            /** @description Used or expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/x-shellscript": string;
+                };
+            };
         };
     };
 }
