@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"strings"
 )
 
 // Command is how to enroll on one platform.
@@ -42,7 +41,9 @@ func ValidateHostname(name string) error {
 
 func (p Params) validate() error {
 	u, err := url.Parse(p.LoginServer)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(p.LoginServer, "'\"` \\$;&|<>\n") {
+	// scriptServerRE also keeps out what PowerShell would interpret in the
+	// Windows command (',', '(', '{', typographic quotes).
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !scriptServerRE.MatchString(p.LoginServer) {
 		return fmt.Errorf("%w: login server %q must be an http(s) URL", ErrInvalid, p.LoginServer)
 	}
 	if !authKeyRE.MatchString(p.AuthKey) {
