@@ -85,7 +85,8 @@ type Engine struct {
 	metrics  *metrics
 	now      func() time.Time
 
-	snap  atomic.Pointer[Snapshot]
+	snap   atomic.Pointer[Snapshot]
+	nodeOS atomic.Pointer[map[uint64]string] // node id → its VM's OS
 	dirty atomic.Bool
 	kick  chan struct{}
 

@@ -23,12 +23,22 @@ func (e *Engine) publishSnapshot() {
 			Correlate(vms, nodes, e.keyVM)
 		}
 	}
+	nodeOS := NodeOS(vms)
+	e.nodeOS.Store(&nodeOS)
 	accts := make([]AccountStatus, 0, len(e.status))
 	for _, st := range e.status {
 		accts = append(accts, *st)
 	}
 	slices.SortFunc(accts, func(a, b AccountStatus) int { return int(a.CloudID - b.CloudID) })
 	e.snap.Store(NewSnapshot(vms, accts, e.now()))
+}
+
+// OSOfNode is the OS of the VM linked to a tailnet node, "" when none.
+func (e *Engine) OSOfNode(id uint64) string {
+	if m := e.nodeOS.Load(); m != nil {
+		return (*m)[id]
+	}
+	return ""
 }
 
 // Refresh rebuilds the snapshot now (after the tailnet changed, say).

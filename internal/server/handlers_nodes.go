@@ -30,9 +30,13 @@ type nodeJSON struct {
 	OS       string `json:"os"`       // from the matched cloud VM; "unknown" until then
 }
 
-func nodeOut(n headscale.Node, now time.Time) nodeJSON {
+// nodeOut shows a node; osName is its VM's OS ("" when no VM is linked).
+func nodeOut(n headscale.Node, now time.Time, osName string) nodeJSON {
+	if osName == "" {
+		osName = "unknown"
+	}
 	return nodeJSON{
-		Node: n, Expired: n.Expired(now), OS: "unknown",
+		Node: n, Expired: n.Expired(now), OS: osName,
 		ExitNode: slices.Contains(n.ApprovedRoutes, exitRoutes[0]) && slices.Contains(n.ApprovedRoutes, exitRoutes[1]),
 	}
 }
@@ -66,7 +70,7 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	enc := s.nodeJSON.get(snap)
+	enc := s.nodeJSON.get(snap, s.osOfNode)
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
@@ -120,7 +124,7 @@ func (s *Server) getNode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"node": nodeOut(n, time.Now())})
+	writeJSON(w, http.StatusOK, map[string]any{"node": nodeOut(n, time.Now(), s.osOfNode(n.ID))})
 	return nil
 }
 
@@ -138,7 +142,7 @@ func (s *Server) nodeChange(w http.ResponseWriter, r *http.Request, action strin
 		return err
 	}
 	_ = s.Nodes.Refresh(r.Context())
-	writeJSON(w, http.StatusOK, map[string]any{"node": nodeOut(n, time.Now())})
+	writeJSON(w, http.StatusOK, map[string]any{"node": nodeOut(n, time.Now(), s.osOfNode(n.ID))})
 	return nil
 }
 
@@ -340,7 +344,7 @@ func (s *Server) approveLogin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	_ = s.Nodes.Refresh(r.Context())
-	writeJSON(w, http.StatusOK, map[string]any{"node": nodeOut(n, time.Now())})
+	writeJSON(w, http.StatusOK, map[string]any{"node": nodeOut(n, time.Now(), s.osOfNode(n.ID))})
 	return nil
 }
 
@@ -361,4 +365,12 @@ func (s *Server) rejectLogin(w http.ResponseWriter, r *http.Request) error {
 // actorNamed is the audit actor for a login attempt, before a session exists.
 func (s *Server) actorNamed(r *http.Request, u store.User, name string) audit.Actor {
 	return audit.Actor{UserID: u.ID, Username: truncateForMessage(name), Role: u.Role, SourceIP: s.clientIP(r)}
+}
+
+// osOfNode is the OS of the VM the inventory linked to node id.
+func (s *Server) osOfNode(id uint64) string {
+	if s.Inventory == nil {
+		return ""
+	}
+	return s.Inventory.OSOfNode(id)
 }

@@ -29,8 +29,9 @@ type encodedNodes struct {
 	gz     []byte // full, gzip-compressed, built on first demand
 }
 
-// get returns the encoding of snap, building it if snap is newer than the cache.
-func (c *nodeJSONCache) get(snap tailnet.Snapshot) *encodedNodes {
+// get returns the encoding of snap, building it if snap is newer than the
+// cache; osOf names the OS of each node's VM.
+func (c *nodeJSONCache) get(snap tailnet.Snapshot, osOf func(uint64) string) *encodedNodes {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cur != nil && c.cur.at.Equal(snap.FetchedAt) {
@@ -40,7 +41,7 @@ func (c *nodeJSONCache) get(snap tailnet.Snapshot) *encodedNodes {
 	e := &encodedNodes{at: snap.FetchedAt, each: make([][]byte, len(snap.Nodes))}
 	size := 0
 	for i, n := range snap.Nodes {
-		b, err := json.Marshal(nodeOut(n, snap.FetchedAt))
+		b, err := json.Marshal(nodeOut(n, snap.FetchedAt, osOf(n.ID)))
 		if err != nil {
 			b = []byte("null")
 		}

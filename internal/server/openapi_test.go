@@ -304,7 +304,7 @@ func TestOpenAPIShapes(t *testing.T) {
 		{"Problem", Problem{Type: "t", Title: "t", Status: 400, Detail: "d", Code: "c", RecoveryHint: "h", Errors: []headscale.FieldError{{}}}, Problem{}},
 		{"HeadscaleSettings", headscale.Settings{}, headscale.Settings{}},
 		{"FieldError", headscale.FieldError{}, headscale.FieldError{}},
-		{"Node", nodeOut(headscale.Node{ID: 1, PreAuthKeyID: 1, LastSeen: now, Expiry: now}, now), nodeOut(headscale.Node{}, now)},
+		{"Node", nodeOut(headscale.Node{ID: 1, PreAuthKeyID: 1, LastSeen: now, Expiry: now}, now, "linux"), nodeOut(headscale.Node{}, now, "")},
 		{"PreAuthKey", keyOut(headscale.PreAuthKey{ID: 1, User: "u"}), keyOut(headscale.PreAuthKey{})},
 		{"InstallCommand", enroll.Command{}, enroll.Command{}},
 		{"SeedMachine", seedMachine{}, seedMachine{}},
