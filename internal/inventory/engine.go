@@ -87,8 +87,8 @@ type Engine struct {
 
 	snap   atomic.Pointer[Snapshot]
 	nodeOS atomic.Pointer[map[uint64]string] // node id → its VM's OS
-	dirty atomic.Bool
-	kick  chan struct{}
+	dirty  atomic.Bool
+	kick   chan struct{}
 
 	mu        sync.Mutex
 	vms       map[int64]*VM              // by Key
