@@ -59,3 +59,14 @@ func CapOutput(b []byte) string {
 	}
 	return string(b)
 }
+
+// BootScripter is implemented by adapters whose provider cannot run a
+// command in a running guest and wait for it, but can hand the guest a
+// script to run at its next boot (GCE's startup-script metadata). The
+// console uses it to enroll such VMs.
+type BootScripter interface {
+	// SetBootScript installs script (a POSIX sh script) to run at the
+	// guest's next boot and says, in one sentence for the admin, what will
+	// happen and what to do (e.g. "reset the VM to run it now").
+	SetBootScript(ctx context.Context, vmID string, script string) (note string, err error)
+}
