@@ -126,3 +126,27 @@ func (e *Engine) Exec(ctx context.Context, key int64, argv []string, stdin []byt
 	res, err = x.Exec(xctx, vm.ID, argv, stdin)
 	return res, true, err
 }
+
+// SetBootScript hands a VM's guest a script for its next boot when its
+// provider can (providers.BootScripter); ok is false when it cannot.
+func (e *Engine) SetBootScript(ctx context.Context, key int64, script string) (note string, ok bool, err error) {
+	vm, found := e.Snapshot().VM(key)
+	if !found {
+		return "", false, fmt.Errorf("vm %d: %w", key, ErrUnknownVM)
+	}
+	p, _, err := e.providerOf(ctx, vm.CloudID)
+	if err != nil {
+		return "", false, err
+	}
+	if c, ok := p.(io.Closer); ok {
+		defer c.Close()
+	}
+	bs, can := p.(providers.BootScripter)
+	if !can {
+		return "", false, nil
+	}
+	bctx, cancel := context.WithTimeout(ctx, e.opts.CallTimeout)
+	defer cancel()
+	note, err = bs.SetBootScript(bctx, vm.ID, script)
+	return note, true, err
+}

@@ -112,6 +112,13 @@ func (s *Server) runInstall(r *http.Request, key int64, p enroll.Params) map[str
 	res, can, err := s.Inventory.Exec(r.Context(), key, []string{"/bin/sh", "-s"}, []byte(script))
 	switch {
 	case !can && err == nil:
+		note, scheduled, err := s.Inventory.SetBootScript(r.Context(), key, script)
+		switch {
+		case scheduled && err == nil:
+			return map[string]any{"ran": false, "scheduled": true, "reason": note}
+		case scheduled:
+			return map[string]any{"ran": false, "scheduled": false, "error": err.Error()}
+		}
 		return map[string]any{"ran": false, "reason": "this provider cannot run commands in the guest: run the install command or link on the machine"}
 	case err != nil:
 		return map[string]any{"ran": can, "error": err.Error()}

@@ -1698,7 +1698,7 @@ export interface components {
             /** @description One-time link to the install script (?os=linux|macos|windows|proxmox) */
             installUrl: string;
             installCommand: string;
-            /** @description The install run in the guest (LXD exec, Proxmox guest agent) */
+            /** @description The install run in the guest: LXD exec, Proxmox guest agent, AWS SSM Run Command, Azure Run Command; GCP schedules it as the startup-script (scheduled, reason says when it runs) */
             exec?: {
                 ran?: boolean;
                 exitCode?: number;
@@ -1706,6 +1706,7 @@ export interface components {
                 stderr?: string;
                 error?: string;
                 reason?: string;
+                scheduled?: boolean;
             };
         };
         /** @description Counts across clouds, regions, VMs and nodes */
