@@ -41,9 +41,30 @@
 // In every project: compute.zones.list, compute.instances.list,
 // compute.machineTypes.get and compute.zoneOperations.get to read
 // (roles/compute.viewer has them); compute.instances.start, .stop and .reset
-// for power actions (roles/compute.instanceAdmin.v1, or a custom role with
-// those seven permissions). The Compute Engine API must be enabled in each
-// project.
+// for power actions, compute.instances.get and .setMetadata for enrollment
+// (roles/compute.instanceAdmin.v1, or a custom role with those nine
+// permissions). Setting metadata on an instance that runs as a service
+// account also needs iam.serviceAccounts.actAs on that account
+// (roles/iam.serviceAccountUser). The Compute Engine API must be enabled in
+// each project.
+//
+// # Enrollment
+//
+// Compute Engine cannot run a command in a running guest, so the adapter is
+// a providers.BootScripter: SetBootScript writes the install script to the
+// instance's startup-script metadata key, which the guest agent of Linux
+// images runs at every boot. It reads the instance for its metadata
+// fingerprint, keeps every other key, and calls instances.setMetadata with
+// that fingerprint, waiting for the zone operation; a 412 conditionNotMet
+// (someone changed the metadata meanwhile) is retried once after a fresh
+// read, then reported. The script's "#!" line stays first and the line
+// after it (or the first line) is the marker "# neoconsole-enroll": an
+// existing startup-script without it is an administrator's, and is never
+// replaced (ErrInvalidState). A running VM runs the script at its next boot
+// (reset it to run it now), a stopped one when it starts. The script, and
+// the enrollment key in it, stays in the metadata — run again at every boot,
+// readable by whoever can read the instance — until the console or an
+// administrator removes the key; the adapter does not remove it yet.
 //
 // # Errors and limits
 //

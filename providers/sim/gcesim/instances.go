@@ -100,7 +100,7 @@ func (s *Server) render(vm *sim.VM) instance {
 		Zone:              zoneLink,
 		NetworkInterfaces: []networkInterface{nic},
 		Disks:             []attachedDisk{disk},
-		Metadata:          metadata{Kind: "compute#metadata", Fingerprint: hexFingerprint(vm.ID + "md")},
+		Metadata:          s.metadataOf(vm),
 		SelfLink:          self,
 		Scheduling: scheduling{OnHostMaintenance: "MIGRATE", AutomaticRestart: true,
 			ProvisioningModel: "STANDARD"},

@@ -75,6 +75,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	corrupt map[string]Corruption // fleet id → how its record is spoilt
+	md      metadataStore         // instance metadata (metadata.go)
 }
 
 // New returns a simulator over fleet. It panics only if no RSA key can be
@@ -122,6 +123,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST "+p+"/zones/{zone}/instances/{name}/start", s.power(sim.Start, "start"))
 	mux.HandleFunc("POST "+p+"/zones/{zone}/instances/{name}/stop", s.power(sim.Stop, "stop"))
 	mux.HandleFunc("POST "+p+"/zones/{zone}/instances/{name}/reset", s.power(sim.Reboot, "reset"))
+	mux.HandleFunc("POST "+p+"/zones/{zone}/instances/{name}/setMetadata", s.setMetadata)
 	mux.HandleFunc("GET "+p+"/aggregated/machineTypes", s.aggregatedMachineTypes)
 	mux.HandleFunc("GET "+p+"/zones/{zone}/machineTypes", s.listMachineTypes)
 	mux.HandleFunc("GET "+p+"/zones/{zone}/machineTypes/{type}", s.getMachineType)

@@ -36,8 +36,9 @@ type fingerprinted struct {
 }
 
 type metadata struct {
-	Kind        string `json:"kind"`
-	Fingerprint string `json:"fingerprint"`
+	Kind        string         `json:"kind"`
+	Fingerprint string         `json:"fingerprint"`
+	Items       []metadataItem `json:"items,omitempty"`
 }
 
 type scheduling struct {
