@@ -115,6 +115,8 @@ func (s *Server) runInstall(r *http.Request, key int64, p enroll.Params) map[str
 		note, scheduled, err := s.Inventory.SetBootScript(r.Context(), key, script)
 		switch {
 		case scheduled && err == nil:
+			// Adapters do not know the console's key for the VM.
+			note = strings.ReplaceAll(note, "vms reboot KEY", fmt.Sprintf("vms reboot %d", key))
 			return map[string]any{"ran": false, "scheduled": true, "reason": note}
 		case scheduled:
 			return map[string]any{"ran": false, "scheduled": false, "error": err.Error()}
