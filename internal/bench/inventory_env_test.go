@@ -142,7 +142,7 @@ func listOnce(ctx context.Context, kind string, cfg map[string]any) (int, error)
 
 // Scopes of the simulated accounts: four each.
 var (
-	invAWSRegions = []string{"us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"}
+	invAWSRegions  = []string{"us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"}
 	invGCPProjects = [][]string{
 		{"acme-prod", "acme-dev", "acme-data", "acme-edge"},
 		{"globex-prod", "globex-dev", "globex-data", "globex-edge"},
