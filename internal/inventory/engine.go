@@ -90,6 +90,8 @@ type Engine struct {
 	dirty  atomic.Bool
 	kick   chan struct{}
 
+	writeMu sync.Mutex // one fold writes to the store at a time
+
 	mu        sync.Mutex
 	vms       map[int64]*VM              // by Key
 	byCloud   map[int64]map[string]int64 // cloud → provider id → Key

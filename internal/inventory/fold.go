@@ -97,6 +97,10 @@ func (e *Engine) fold(ctx context.Context, a store.CloudAccount, listed []provid
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
+	// One account writes at a time: SQLite has one writer, and waiting on a
+	// Go mutex beats its busy-retry sleeps.
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
 	saved, err := e.store.SaveVMs(wctx, rows)
 	if err != nil {
 		return ch, err

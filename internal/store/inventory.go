@@ -47,13 +47,22 @@ func scanVM(row scanner) (StoredVM, error) {
 // first insert.
 func (db *DB) SaveVMs(ctx context.Context, vms []StoredVM) ([]StoredVM, error) {
 	out := make([]StoredVM, 0, len(vms))
+	if len(vms) == 0 {
+		return out, nil
+	}
 	err := db.inTx(ctx, func(t tx) error {
+		// One statement, parsed once, for every row of the batch.
+		stmt, err := t.prepare(ctx,
+			`INSERT INTO vms (cloud_id, provider_id, data, first_seen, last_seen, gone_at) VALUES (?, ?, ?, ?, ?, ?)
+			 ON CONFLICT (cloud_id, provider_id) DO UPDATE SET data = excluded.data,
+			   last_seen = excluded.last_seen, gone_at = excluded.gone_at
+			 RETURNING `+vmColumns)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
 		for _, v := range vms {
-			saved, err := scanVM(t.queryRow(ctx,
-				`INSERT INTO vms (cloud_id, provider_id, data, first_seen, last_seen, gone_at) VALUES (?, ?, ?, ?, ?, ?)
-				 ON CONFLICT (cloud_id, provider_id) DO UPDATE SET data = excluded.data,
-				   last_seen = excluded.last_seen, gone_at = excluded.gone_at
-				 RETURNING `+vmColumns,
+			saved, err := scanVM(stmt.QueryRowContext(ctx,
 				v.CloudID, v.ProviderID, v.Data, toMillis(nowIfZero(v.FirstSeen)), toMillis(nowIfZero(v.LastSeen)), toMillis(v.GoneAt)))
 			if err != nil {
 				return fmt.Errorf("vm %d/%s: %w", v.CloudID, v.ProviderID, err)

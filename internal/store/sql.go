@@ -235,6 +235,11 @@ func (t tx) exec(ctx context.Context, query string, args ...any) (sql.Result, er
 	return t.ExecContext(ctx, t.dialect.rebind(query), args...)
 }
 
+// prepare prepares a statement run many times in the transaction.
+func (t tx) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	return t.PrepareContext(ctx, t.dialect.rebind(query))
+}
+
 func (t tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return t.QueryRowContext(ctx, t.dialect.rebind(query), args...)
 }
