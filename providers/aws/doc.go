@@ -24,6 +24,24 @@
 // stopped; anything else is unknown. A record without an instanceId is
 // skipped and reported through providers.PartialError.
 //
+// # Exec
+//
+// The provider is a providers.Executor through AWS Systems Manager Run
+// Command, spoken directly (AWS JSON 1.1, SigV4 for service "ssm", the
+// endpoint override or https://ssm.<region>.amazonaws.com): SendCommand with
+// the AWS-RunShellScript document, then GetCommandInvocation polled (100 ms
+// doubling to 2 s) until Success, Failed, Cancelled or TimedOut; ResponseCode
+// is the exit code. SSM has no stdin, so argv becomes one line of sh with
+// every word single-quoted and stdin (48 KiB at most) is piped in from
+// base64: printf '%s' '<base64>' | base64 -d | 'argv0' 'argv1' …. The
+// command runs as root in / with a 600 s executionTimeout; when ctx ends,
+// CancelCommand is sent, best effort. SSM returns only the first 24,000
+// characters of stdout and 8,000 of stderr, as text (invalid UTF-8 is
+// replaced). The instance must run the SSM agent with an instance profile
+// holding AmazonSSMManagedInstanceCore; SSM's InvalidInstanceId is told
+// apart with DescribeInstances: unknown is ErrNotFound, not running or not
+// managed is ErrInvalidState.
+//
 // # Config (JSON)
 //
 //	accessKeyId      access key id (with secretAccessKey)
@@ -50,7 +68,9 @@
 //
 // The credentials (or the role) need ec2:DescribeRegions,
 // ec2:DescribeInstances, ec2:DescribeInstanceTypes, and for power actions
-// ec2:StartInstances, ec2:StopInstances, ec2:RebootInstances; the base
+// ec2:StartInstances, ec2:StopInstances, ec2:RebootInstances, for Exec
+// ssm:SendCommand (on the instances and on the AWS-RunShellScript
+// document), ssm:GetCommandInvocation and ssm:CancelCommand; the base
 // credentials of a role need sts:AssumeRole on it. GetCallerIdentity needs
 // no permission. Without ec2:DescribeInstanceTypes, vCPUs and memory stay 0.
 //
@@ -58,14 +78,17 @@
 //
 // AuthFailure, UnauthorizedOperation, InvalidClientTokenId,
 // SignatureDoesNotMatch, ExpiredToken, AccessDenied and missing credentials
-// are providers.ErrAuth; InvalidInstanceID.NotFound and .Malformed are
-// ErrNotFound; IncorrectInstanceState is ErrInvalidState; failures to
-// connect are ErrUnreachable. Throttling (RequestLimitExceeded, Throttling)
-// and 5xx answers are retried by the SDK's standard retryer: 5 attempts,
-// full-jitter backoff from 200 ms capped at 4 s; throttling that outlasts
-// that is ErrThrottled. A region that fails does not stop the others (List
-// returns its error after emitting the rest), except for credential
-// failures, which stop the listing. Disk sizes are not filled (EBS volume
-// sizes would need DescribeVolumes). Only the aws partition's console URLs
-// are produced.
+// are providers.ErrAuth, and so are SSM's AccessDeniedException,
+// UnrecognizedClientException and InvalidSignatureException;
+// InvalidInstanceID.NotFound and .Malformed are ErrNotFound;
+// IncorrectInstanceState is ErrInvalidState; failures to connect are
+// ErrUnreachable. Throttling (RequestLimitExceeded, Throttling) and 5xx
+// answers are retried by the SDK's standard retryer: 5 attempts, full-jitter
+// backoff from 200 ms capped at 4 s; throttling that outlasts that is
+// ErrThrottled. SSM's ThrottlingException is retried the same way (5
+// attempts) by the adapter itself. A region that fails does not stop the
+// others (List returns its error after emitting the rest), except for
+// credential failures, which stop the listing. Disk sizes are not filled
+// (EBS volume sizes would need DescribeVolumes). Only the aws partition's
+// console URLs are produced.
 package aws

@@ -154,6 +154,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the client went away
 	}
+	if isSSM(r) { // X-Amz-Target: AmazonSSM.*, AWS JSON 1.1 (ssm.go)
+		s.serveSSM(w, r, body)
+		return
+	}
 	service := serviceOf(r, nil)
 	if len(body) > maxBody {
 		writeError(w, service, errBadRequest("InvalidParameterValue", "request body too large"))
