@@ -8,10 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/neogenesys/console/internal/clouds"
 	"github.com/neogenesys/console/internal/secrets"
@@ -391,5 +394,55 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 			t.Fatalf("timed out after %v waiting for %s", d, what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestSyncMetrics(t *testing.T) {
+	e := newEnv(t)
+	a, fc := e.account("gamma", 2)
+	reg := prometheus.NewRegistry()
+	eng := New(e.clouds, e.st, e.pub, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), reg, Options{})
+	ctx := context.Background()
+	if err := eng.Sync(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	fc.set(func(c *fakeCloud) { c.fail, c.after = providers.ErrUnreachable, 0 })
+	_ = eng.Sync(ctx, a)
+	got := map[string]float64{}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["provider"] != "invtest" || labels["cloud"] != strconv.FormatInt(a.ID, 10) {
+				t.Errorf("%s labels = %v", mf.GetName(), labels)
+			}
+			switch {
+			case m.Gauge != nil:
+				got[mf.GetName()] = m.GetGauge().GetValue()
+			case m.Counter != nil:
+				got[mf.GetName()] = m.GetCounter().GetValue()
+			case m.Histogram != nil:
+				got[mf.GetName()] = float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	want := map[string]float64{
+		"neoconsole_inventory_vms":                   2,
+		"neoconsole_inventory_sync_errors_total":     1,
+		"neoconsole_inventory_sync_duration_seconds": 2,
+	}
+	for name, v := range want {
+		if got[name] != v {
+			t.Errorf("%s = %v, want %v", name, got[name], v)
+		}
+	}
+	if got["neoconsole_inventory_last_success_timestamp_seconds"] < 1e9 {
+		t.Errorf("last success timestamp = %v", got["neoconsole_inventory_last_success_timestamp_seconds"])
 	}
 }
