@@ -171,7 +171,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, secretKey s
 		return err
 	}
 	cloudSvc := &clouds.Service{Store: st, Sealer: box}
-	inv, err := startInventory(ctx, bg, cfg, st, cloudSvc, hub, view, log, reg)
+	inv, invDone, err := startInventory(ctx, bg, cfg, st, cloudSvc, hub, view, log, reg)
 	if err != nil {
 		return err
 	}
@@ -233,6 +233,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, secretKey s
 		log.Warn("shutdown", "error", err)
 	}
 	stopBG()
+	<-invDone // syncs in flight finish their writes before the store closes
 	return nil
 }
 
@@ -268,7 +269,7 @@ func openSecrets(cfg config.Config, envKey string) (*secrets.Box, error) {
 // VMs, and runs the sync engine until bg ends. Node changes re-join VMs to
 // nodes at once.
 func startInventory(ctx, bg context.Context, cfg config.Config, st store.Store, cs *clouds.Service, hub *events.Hub,
-	view *tailnet.View, log *slog.Logger, reg *prometheus.Registry) (*inventory.Engine, error) {
+	view *tailnet.View, log *slog.Logger, reg *prometheus.Registry) (*inventory.Engine, <-chan struct{}, error) {
 	nodes := func() ([]headscale.Node, error) {
 		s, err := view.Snapshot()
 		return s.Nodes, err
@@ -278,18 +279,19 @@ func startInventory(ctx, bg context.Context, cfg config.Config, st store.Store, 
 		CallTimeout: cfg.Inventory.CallTimeout, GoneGrace: cfg.Inventory.GoneGrace,
 	})
 	if err := inv.Load(ctx); err != nil {
-		return nil, fmt.Errorf("load inventory: %w", err)
+		return nil, nil, fmt.Errorf("load inventory: %w", err)
 	}
 	keys, err := st.ListMintedKeys(ctx, "vm:")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, k := range keys {
 		if vmKey, err := strconv.ParseInt(strings.TrimPrefix(k.Purpose, "vm:"), 10, 64); err == nil {
 			inv.LinkKey(k.HeadscaleKeyID, vmKey)
 		}
 	}
-	go inv.Run(bg)
+	done := make(chan struct{})
+	go func() { inv.Run(bg); close(done) }()
 	ch, stop := hub.Subscribe()
 	go func() {
 		defer stop()
@@ -304,5 +306,5 @@ func startInventory(ctx, bg context.Context, cfg config.Config, st store.Store, 
 			}
 		}
 	}()
-	return inv, nil
+	return inv, done, nil
 }
