@@ -18,6 +18,26 @@
 //   - Power: start is Start, stop is Deallocate (a VM stopped without
 //     deallocation is still billed), reboot is Restart; each waits for the
 //     long-running operation's Azure-AsyncOperation to succeed.
+//   - Exec (providers.Executor) runs a command through Run Command
+//     (VirtualMachines - Run Command, commandId RunShellScript) and waits on
+//     its long-running operation; Linux VMs only, with a running VM agent.
+//
+// # Exec
+//
+// Run Command takes a script and has no stdin, and its RunShellScript output
+// carries no exit code. So Exec sends a script that feeds stdin through a
+// here-document of its base64 (base64 -d <<'…' | env -- 'argv0' …; each
+// argument single-quoted, so nothing is interpreted) and then prints
+// "__neoconsole_exit=$?" on a line of its own; Exec reads the exit code from
+// that last stdout line and removes it. Stdout and stderr come from the
+// Linux agent's "[stdout]…[stderr]…" message (or ComponentStatus/StdOut and
+// /StdErr statuses). A Windows VM is ErrInvalidState (it would need
+// RunPowerShellScript; use the console's install link there), as are a VM
+// that is not running (409 OperationNotAllowed) and one already running a
+// Run Command (409 Conflict). Run Command's own limits apply: 20 s or more
+// for any command, only the last 4,096 bytes of each stream, and no
+// cancelling: when ctx ends Exec returns, but the command runs on in the
+// guest (up to 90 minutes) and the VM takes no other Run Command until then.
 //
 // The VM's ID is its full ARM resource id
 // (/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{name});
@@ -60,7 +80,10 @@
 // Microsoft.Compute/virtualMachines/read, Microsoft.Compute/locations/vmSizes/read).
 // Power also needs Microsoft.Compute/virtualMachines/start/action,
 // /deallocate/action and /restart/action, e.g. the Virtual Machine
-// Contributor role or a custom role with just those three.
+// Contributor role or a custom role with just those three. Exec needs
+// Microsoft.Compute/virtualMachines/runCommand/action (in Virtual Machine
+// Contributor too): it runs anything as root on the VM, so grant it only to
+// accounts meant to enroll VMs.
 //
 // # Errors, retries, limits
 //

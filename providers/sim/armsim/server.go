@@ -45,6 +45,8 @@ type Server struct {
 	poweredOff map[string]bool       // VMs stopped with powerOff (still allocated)
 	corrupt    map[string]bool       // VMs whose list record is sent malformed
 	now        func() time.Time
+
+	runs runCommands // runcommand.go
 }
 
 // New returns a server over fleet with Faults ready.
@@ -98,7 +100,8 @@ func (s *Server) armRoutes() http.Handler {
 	mux.HandleFunc("GET /subscriptions/{sub}/providers/Microsoft.Compute/virtualMachines", s.listVMs)
 	mux.HandleFunc("GET "+vm, s.getVM)
 	mux.HandleFunc("POST "+vm+"/{action}", s.powerAction)
-	mux.HandleFunc("GET "+loc+"/operations/{op}", s.getOperation)
+	mux.HandleFunc("POST "+vm+"/runCommand", s.runCommand)
+	mux.HandleFunc("GET "+loc+"/operations/{op}", s.operationOrRunCommand)
 	mux.HandleFunc("GET "+loc+"/vmSizes", s.listSizes)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "InvalidResourceType",
