@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -42,32 +43,70 @@ func scanVM(row scanner) (StoredVM, error) {
 	return v, nil
 }
 
+// saveBatch is how many VMs one INSERT statement carries.
+const saveBatch = 200
+
 // SaveVMs inserts or updates vms in one transaction, matching on (CloudID,
-// ProviderID), and returns them with their IDs. FirstSeen is kept from the
-// first insert.
+// ProviderID), and returns them with their IDs, in the order given.
+// FirstSeen is kept from the first insert. A VM given twice is an error.
 func (db *DB) SaveVMs(ctx context.Context, vms []StoredVM) ([]StoredVM, error) {
-	out := make([]StoredVM, 0, len(vms))
+	out := make([]StoredVM, len(vms))
 	if len(vms) == 0 {
 		return out, nil
 	}
-	err := db.inTx(ctx, func(t tx) error {
-		// One statement, parsed once, for every row of the batch.
-		stmt, err := t.prepare(ctx,
-			`INSERT INTO vms (cloud_id, provider_id, data, first_seen, last_seen, gone_at) VALUES (?, ?, ?, ?, ?, ?)
-			 ON CONFLICT (cloud_id, provider_id) DO UPDATE SET data = excluded.data,
-			   last_seen = excluded.last_seen, gone_at = excluded.gone_at
-			 RETURNING `+vmColumns)
-		if err != nil {
-			return err
+	type vmRef struct {
+		cloud int64
+		id    string
+	}
+	index := make(map[vmRef]int, len(vms))
+	for i, v := range vms {
+		k := vmRef{v.CloudID, v.ProviderID}
+		if _, dup := index[k]; dup {
+			return nil, fmt.Errorf("store: save vms: vm %d/%s given twice", v.CloudID, v.ProviderID)
 		}
-		defer stmt.Close()
-		for _, v := range vms {
-			saved, err := scanVM(stmt.QueryRowContext(ctx,
-				v.CloudID, v.ProviderID, v.Data, toMillis(nowIfZero(v.FirstSeen)), toMillis(nowIfZero(v.LastSeen)), toMillis(v.GoneAt)))
-			if err != nil {
-				return fmt.Errorf("vm %d/%s: %w", v.CloudID, v.ProviderID, err)
+		index[k] = i
+	}
+	err := db.inTx(ctx, func(t tx) error {
+		// Many rows per statement: RETURNING names each row, so the order
+		// the engine returns them in does not matter.
+		for lo := 0; lo < len(vms); lo += saveBatch {
+			batch := vms[lo:min(lo+saveBatch, len(vms))]
+			var q strings.Builder
+			q.WriteString(`INSERT INTO vms (cloud_id, provider_id, data, first_seen, last_seen, gone_at) VALUES `)
+			args := make([]any, 0, 6*len(batch))
+			for i, v := range batch {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?, ?, ?, ?, ?, ?)")
+				args = append(args, v.CloudID, v.ProviderID, v.Data, toMillis(nowIfZero(v.FirstSeen)),
+					toMillis(nowIfZero(v.LastSeen)), toMillis(v.GoneAt))
 			}
-			out = append(out, saved)
+			q.WriteString(` ON CONFLICT (cloud_id, provider_id) DO UPDATE SET data = excluded.data,
+			   last_seen = excluded.last_seen, gone_at = excluded.gone_at RETURNING ` + vmColumns)
+			rows, err := t.query(ctx, q.String(), args...)
+			if err != nil {
+				return err
+			}
+			n := 0
+			for rows.Next() {
+				saved, err := scanVM(rows)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				out[index[vmRef{saved.CloudID, saved.ProviderID}]] = saved
+				n++
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if n != len(batch) {
+				return fmt.Errorf("saved %d of %d vms", n, len(batch))
+			}
 		}
 		return nil
 	})

@@ -235,9 +235,8 @@ func (t tx) exec(ctx context.Context, query string, args ...any) (sql.Result, er
 	return t.ExecContext(ctx, t.dialect.rebind(query), args...)
 }
 
-// prepare prepares a statement run many times in the transaction.
-func (t tx) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
-	return t.PrepareContext(ctx, t.dialect.rebind(query))
+func (t tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.QueryContext(ctx, t.dialect.rebind(query), args...)
 }
 
 func (t tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {

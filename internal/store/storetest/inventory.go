@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -69,5 +70,27 @@ func testSyncRuns(t *testing.T, s store.Store) {
 	runs, err := s.ListSyncRuns(ctx, a.ID, 10)
 	if err != nil || len(runs) != 3 || runs[0].VMs != 4 || runs[1].Error != "throttled" || !runs[2].StartedAt.Equal(t0.Add(2*time.Minute)) {
 		t.Fatalf("ListSyncRuns = %+v, %v (want the newest 3, newest first)", runs, err)
+	}
+}
+
+func testSaveManyVMs(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a := newCloud(t, s, "big")
+	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	var vms []store.StoredVM
+	for i := range 450 { // more than one statement's batch
+		vms = append(vms, store.StoredVM{CloudID: a.ID, ProviderID: fmt.Sprintf("i-%04d", 449-i), Data: fmt.Sprintf(`{"n":%d}`, i), FirstSeen: t0, LastSeen: t0})
+	}
+	saved, err := s.SaveVMs(ctx, vms)
+	if err != nil || len(saved) != 450 {
+		t.Fatalf("SaveVMs(450) = %d, %v", len(saved), err)
+	}
+	for i, v := range saved {
+		if v.ProviderID != vms[i].ProviderID || v.Data != vms[i].Data || v.ID == 0 {
+			t.Fatalf("row %d came back as %+v, want %s", i, v, vms[i].ProviderID)
+		}
+	}
+	if _, err := s.SaveVMs(ctx, []store.StoredVM{vms[0], vms[0]}); err == nil {
+		t.Error("a VM given twice was accepted")
 	}
 }

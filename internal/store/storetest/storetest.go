@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CloudAccounts", testCloudAccounts},
 		{"Inventory/VMs", testInventoryVMs},
 		{"Inventory/SyncRuns", testSyncRuns},
+		{"Inventory/SaveMany", testSaveManyVMs},
 		{"InstallLinks", testInstallLinks},
 		{"Times", testTimes},
 		{"Concurrent/AuditWriters", testConcurrentAuditWriters},
