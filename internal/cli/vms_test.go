@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -29,73 +27,15 @@ const (
 	powerAnswer  = `{"vm":` + vmWeb + `,"action":"start","accepted":true}`
 )
 
-// vmCommands are this file's commands, as cli.go's table will hold them.
+// vmCommands are the vms commands cli.go's table must hold.
 var vmCommands = map[string]func(Env, []string) error{
 	"vms list": runVMsList, "vms get": runVMsGet, "vms start": runVMsStart, "vms stop": runVMsStop, "vms reboot": runVMsReboot,
 }
 
-// runVM runs a vms command as Main does, without the dispatch table.
-func runVM(srvURL string, args ...string) (code int, stdout, stderr string) {
-	var out, errb bytes.Buffer
-	e := Env{Args: args[2:], Stdout: &out, Stderr: &errb,
-		Environ: []string{"NEOCONSOLE_SERVER=" + srvURL, "NEOCONSOLE_TOKEN=nct_test"}}
-	err := vmCommands[args[0]+" "+args[1]](e, e.Args)
-	switch {
-	case errors.Is(err, errUsage):
-		code = 2
-	case err != nil:
-		code = 1
-	}
-	if err != nil {
-		fmt.Fprintln(&errb, "neoconsole:", strings.TrimPrefix(err.Error(), "usage: "))
-	}
-	return code, out.String(), errb.String()
-}
-
-// runVMCases is runAPICases through runVM.
-func runVMCases(t *testing.T, cases []apiCase) {
-	t.Helper()
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			status := c.status
-			if status == 0 {
-				status = http.StatusOK
-			}
-			srv, got := fakeConsole(t, status, c.answer)
-			code, stdout, stderr := runVM(srv.URL, c.args...)
-			if code != c.code {
-				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, stdout, stderr)
-			}
-			checkRequest(t, c.req, *got)
-			if c.out != "" && stdout != c.out {
-				t.Errorf("stdout:\n%s\nwant:\n%s", stdout, c.out)
-			}
-			for _, s := range c.outHas {
-				if !strings.Contains(stdout, s) {
-					t.Errorf("stdout lacks %q:\n%s", s, stdout)
-				}
-			}
-			for _, s := range c.errHas {
-				if !strings.Contains(stderr, s) {
-					t.Errorf("stderr lacks %q:\n%s", s, stderr)
-				}
-			}
-			if code != 0 && stdout != "" {
-				t.Errorf("failed command wrote to stdout: %s", stdout)
-			}
-			if code == 0 && stderr != "" && c.errHas == nil {
-				t.Errorf("unexpected stderr: %s", stderr)
-			}
-			if code == 0 && strings.Contains(strings.Join(c.args, " "), "-o json") {
-				checkJSONOut(t, stdout, c.answer)
-			}
-		})
-	}
-}
 
 func TestVMs(t *testing.T) {
 	notFound := problemJSON(404, "not_found", "not found: vm 99 is not in the inventory", "")
-	runVMCases(t, []apiCase{
+	runAPICases(t, []apiCase{
 		{name: "list", args: []string{"vms", "list"},
 			req: &wantReq{method: "GET", path: "/api/v1/vms"}, answer: vmsAnswer,
 			out: "" +
@@ -179,7 +119,7 @@ func TestVMsListAll(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	code, stdout, stderr := runVM(srv.URL, "vms", "list", "--all", "--state", "stopped", "--limit", "1")
+	code, stdout, stderr := run(srv.URL, "vms", "list", "--all", "--state", "stopped", "--limit", "1")
 	if code != 0 || stderr != "" {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -193,7 +133,7 @@ func TestVMsListAll(t *testing.T) {
 	}
 
 	cursors = nil
-	code, stdout, stderr = runVM(srv.URL, "vms", "list", "--all", "--state", "stopped", "--limit", "1", "-o", "json")
+	code, stdout, stderr = run(srv.URL, "vms", "list", "--all", "--state", "stopped", "--limit", "1", "-o", "json")
 	if code != 0 || stderr != "" {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -217,7 +157,7 @@ func TestVMsListAll(t *testing.T) {
 // TestVMsListAllRepeatedCursor: a console that loops is not followed forever.
 func TestVMsListAllRepeatedCursor(t *testing.T) {
 	srv, _ := fakeConsole(t, 200, `{"vms":[`+vmWeb+`],"total":9,"nextCursor":"same","facets":{}}`)
-	code, stdout, stderr := runVM(srv.URL, "vms", "list", "--all")
+	code, stdout, stderr := run(srv.URL, "vms", "list", "--all")
 	if code != 1 || stdout != "" || !strings.Contains(stderr, `the console gave cursor "same" twice`) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
