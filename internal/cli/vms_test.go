@@ -32,7 +32,6 @@ var vmCommands = map[string]func(Env, []string) error{
 	"vms list": runVMsList, "vms get": runVMsGet, "vms start": runVMsStart, "vms stop": runVMsStop, "vms reboot": runVMsReboot,
 }
 
-
 func TestVMs(t *testing.T) {
 	notFound := problemJSON(404, "not_found", "not found: vm 99 is not in the inventory", "")
 	runAPICases(t, []apiCase{
