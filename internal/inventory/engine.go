@@ -85,10 +85,10 @@ type Engine struct {
 	metrics  *metrics
 	now      func() time.Time
 
-	snap   atomic.Pointer[Snapshot]
-	nodeOS atomic.Pointer[map[uint64]string] // node id → its VM's OS
-	dirty  atomic.Bool
-	kick   chan struct{}
+	snap    atomic.Pointer[Snapshot]
+	nodeVMs atomic.Pointer[map[uint64]NodeVM] // node id → the VM it runs on
+	dirty   atomic.Bool
+	kick    chan struct{}
 
 	writeMu sync.Mutex // one fold writes to the store at a time
 

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/neogenesys/console/internal/store"
+	"github.com/neogenesys/console/providers"
 )
 
 // publishSnapshot builds a new Snapshot from the engine's state, joined to
@@ -23,8 +24,14 @@ func (e *Engine) publishSnapshot() {
 			Correlate(vms, nodes, e.keyVM)
 		}
 	}
-	nodeOS := NodeOS(vms)
-	e.nodeOS.Store(&nodeOS)
+	nodeVMs := make(map[uint64]NodeVM)
+	for i := range vms {
+		if vm := &vms[i]; vm.NodeID != 0 {
+			nodeVMs[vm.NodeID] = NodeVM{Key: vm.Key, Name: vm.Name, Provider: vm.Provider, CloudName: vm.CloudName,
+				State: vm.State, OS: vm.OS, Gone: !vm.GoneAt.IsZero()}
+		}
+	}
+	e.nodeVMs.Store(&nodeVMs)
 	accts := make([]AccountStatus, 0, len(e.status))
 	for _, st := range e.status {
 		accts = append(accts, *st)
@@ -33,12 +40,25 @@ func (e *Engine) publishSnapshot() {
 	e.snap.Store(NewSnapshot(vms, accts, e.now()))
 }
 
-// OSOfNode is the OS of the VM linked to a tailnet node, "" when none.
-func (e *Engine) OSOfNode(id uint64) string {
-	if m := e.nodeOS.Load(); m != nil {
-		return (*m)[id]
+// NodeVM is the VM a tailnet node runs on, as the node list shows it.
+type NodeVM struct {
+	Key       int64           `json:"key"`
+	Name      string          `json:"name"`
+	Provider  string          `json:"provider"`
+	CloudName string          `json:"cloudName"`
+	State     providers.State `json:"state"`
+	OS        string          `json:"os,omitempty"`
+	// Gone: the VM vanished from its cloud; the node is orphaned.
+	Gone bool `json:"gone"`
+}
+
+// VMOfNode is the VM the inventory linked to a tailnet node.
+func (e *Engine) VMOfNode(id uint64) (NodeVM, bool) {
+	if m := e.nodeVMs.Load(); m != nil {
+		vm, ok := (*m)[id]
+		return vm, ok
 	}
-	return ""
+	return NodeVM{}, false
 }
 
 // Refresh rebuilds the snapshot now (after the tailnet changed, say).

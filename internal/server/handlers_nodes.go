@@ -15,6 +15,7 @@ import (
 	"github.com/neogenesys/console/headscale"
 	"github.com/neogenesys/console/internal/audit"
 	"github.com/neogenesys/console/internal/enroll"
+	"github.com/neogenesys/console/internal/inventory"
 	"github.com/neogenesys/console/internal/store"
 	"github.com/neogenesys/console/internal/tailnet"
 )
@@ -28,15 +29,20 @@ type nodeJSON struct {
 	Expired  bool   `json:"expired"`
 	ExitNode bool   `json:"exitNode"` // approved as exit node
 	OS       string `json:"os"`       // from the matched cloud VM; "unknown" until then
+	// VM is the inventory VM the node runs on, when one is linked.
+	VM *inventory.NodeVM `json:"vm,omitempty"`
+	// Orphaned: the node's VM is gone from its cloud.
+	Orphaned bool `json:"orphaned"`
 }
 
-// nodeOut shows a node; osName is its VM's OS ("" when no VM is linked).
-func nodeOut(n headscale.Node, now time.Time, osName string) nodeJSON {
-	if osName == "" {
-		osName = "unknown"
+// nodeOut shows a node and the VM it runs on (nil when none is linked).
+func nodeOut(n headscale.Node, now time.Time, vm *inventory.NodeVM) nodeJSON {
+	osName := "unknown"
+	if vm != nil && vm.OS != "" {
+		osName = vm.OS
 	}
 	return nodeJSON{
-		Node: n, Expired: n.Expired(now), OS: osName,
+		Node: n, Expired: n.Expired(now), OS: osName, VM: vm, Orphaned: vm != nil && vm.Gone,
 		ExitNode: slices.Contains(n.ApprovedRoutes, exitRoutes[0]) && slices.Contains(n.ApprovedRoutes, exitRoutes[1]),
 	}
 }
@@ -63,6 +69,10 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) error {
 	if f.Expired, err = parseBoolParam(r, "expired"); err != nil {
 		return err
 	}
+	orphaned, err := parseBoolParam(r, "orphaned")
+	if err != nil {
+		return err
+	}
 	if len(f.Q) > 200 || len(f.User) > 200 || len(f.Tag) > 200 {
 		return badRequest("q, user and tag must each be at most 200 characters")
 	}
@@ -70,12 +80,12 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	enc := s.nodeJSON.get(snap, s.osOfNode)
+	enc := s.nodeJSON.get(snap, s.vmOfNode)
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Vary", "Accept-Encoding")
-	if f == (tailnet.Filter{}) {
+	if f == (tailnet.Filter{}) && orphaned == nil {
 		body := enc.full
 		if acceptsGzip(r) {
 			body = enc.gzipped()
@@ -86,7 +96,15 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var buf bytes.Buffer
-	enc.writeBody(&buf, func(i int) bool { return f.Match(snap.Nodes[i], snap.FetchedAt) })
+	enc.writeBody(&buf, func(i int) bool {
+		if orphaned != nil {
+			vm := s.vmOfNode(snap.Nodes[i].ID)
+			if (vm != nil && vm.Gone) != *orphaned {
+				return false
+			}
+		}
+		return f.Match(snap.Nodes[i], snap.FetchedAt)
+	})
 	_, err = w.Write(buf.Bytes())
 	return err
 }
@@ -124,7 +142,7 @@ func (s *Server) getNode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"node": nodeOut(n, time.Now(), s.osOfNode(n.ID))})
+	writeJSON(w, http.StatusOK, map[string]any{"node": nodeOut(n, time.Now(), s.vmOfNode(n.ID))})
 	return nil
 }
 
@@ -142,7 +160,7 @@ func (s *Server) nodeChange(w http.ResponseWriter, r *http.Request, action strin
 		return err
 	}
 	_ = s.Nodes.Refresh(r.Context())
-	writeJSON(w, http.StatusOK, map[string]any{"node": nodeOut(n, time.Now(), s.osOfNode(n.ID))})
+	writeJSON(w, http.StatusOK, map[string]any{"node": nodeOut(n, time.Now(), s.vmOfNode(n.ID))})
 	return nil
 }
 
@@ -344,7 +362,7 @@ func (s *Server) approveLogin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	_ = s.Nodes.Refresh(r.Context())
-	writeJSON(w, http.StatusOK, map[string]any{"node": nodeOut(n, time.Now(), s.osOfNode(n.ID))})
+	writeJSON(w, http.StatusOK, map[string]any{"node": nodeOut(n, time.Now(), s.vmOfNode(n.ID))})
 	return nil
 }
 
@@ -367,10 +385,13 @@ func (s *Server) actorNamed(r *http.Request, u store.User, name string) audit.Ac
 	return audit.Actor{UserID: u.ID, Username: truncateForMessage(name), Role: u.Role, SourceIP: s.clientIP(r)}
 }
 
-// osOfNode is the OS of the VM the inventory linked to node id.
-func (s *Server) osOfNode(id uint64) string {
+// vmOfNode is the VM the inventory linked to node id, nil when none.
+func (s *Server) vmOfNode(id uint64) *inventory.NodeVM {
 	if s.Inventory == nil {
-		return ""
+		return nil
 	}
-	return s.Inventory.OSOfNode(id)
+	if vm, ok := s.Inventory.VMOfNode(id); ok {
+		return &vm
+	}
+	return nil
 }

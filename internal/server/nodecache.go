@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/neogenesys/console/internal/inventory"
 	"github.com/neogenesys/console/internal/tailnet"
 )
 
@@ -30,8 +31,8 @@ type encodedNodes struct {
 }
 
 // get returns the encoding of snap, building it if snap is newer than the
-// cache; osOf names the OS of each node's VM.
-func (c *nodeJSONCache) get(snap tailnet.Snapshot, osOf func(uint64) string) *encodedNodes {
+// cache; vmOf gives the VM each node runs on.
+func (c *nodeJSONCache) get(snap tailnet.Snapshot, vmOf func(uint64) *inventory.NodeVM) *encodedNodes {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cur != nil && c.cur.at.Equal(snap.FetchedAt) {
@@ -41,7 +42,7 @@ func (c *nodeJSONCache) get(snap tailnet.Snapshot, osOf func(uint64) string) *en
 	e := &encodedNodes{at: snap.FetchedAt, each: make([][]byte, len(snap.Nodes))}
 	size := 0
 	for i, n := range snap.Nodes {
-		b, err := json.Marshal(nodeOut(n, snap.FetchedAt, osOf(n.ID)))
+		b, err := json.Marshal(nodeOut(n, snap.FetchedAt, vmOf(n.ID)))
 		if err != nil {
 			b = []byte("null")
 		}

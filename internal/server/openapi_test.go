@@ -12,6 +12,7 @@ import (
 	"github.com/neogenesys/console/headscale"
 	"github.com/neogenesys/console/internal/enroll"
 	"github.com/neogenesys/console/internal/events"
+	"github.com/neogenesys/console/internal/inventory"
 	"github.com/neogenesys/console/internal/store"
 )
 
@@ -304,7 +305,7 @@ func TestOpenAPIShapes(t *testing.T) {
 		{"Problem", Problem{Type: "t", Title: "t", Status: 400, Detail: "d", Code: "c", RecoveryHint: "h", Errors: []headscale.FieldError{{}}}, Problem{}},
 		{"HeadscaleSettings", headscale.Settings{}, headscale.Settings{}},
 		{"FieldError", headscale.FieldError{}, headscale.FieldError{}},
-		{"Node", nodeOut(headscale.Node{ID: 1, PreAuthKeyID: 1, LastSeen: now, Expiry: now}, now, "linux"), nodeOut(headscale.Node{}, now, "")},
+		{"Node", nodeOut(headscale.Node{ID: 1, PreAuthKeyID: 1, LastSeen: now, Expiry: now}, now, &inventory.NodeVM{Key: 1, Name: "vm", Provider: "aws", CloudName: "c", State: "running", OS: "linux", Gone: true}), nodeOut(headscale.Node{}, now, nil)},
 		{"PreAuthKey", keyOut(headscale.PreAuthKey{ID: 1, User: "u"}), keyOut(headscale.PreAuthKey{})},
 		{"InstallCommand", enroll.Command{}, enroll.Command{}},
 		{"SeedMachine", seedMachine{}, seedMachine{}},

@@ -51,7 +51,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/headscale/preauthkeys", operator, "Mint a pre-auth key in the seed's shape", s.seedPreAuthKey, false},
 
 		// Tailnet nodes.
-		{"GET", "/api/v1/nodes", viewer, "List nodes; filters q, user, tag, online, expired", s.listNodes, false},
+		{"GET", "/api/v1/nodes", viewer, "List nodes; filters q, user, tag, online, expired, orphaned", s.listNodes, false},
 		{"GET", "/api/v1/nodes/{id}", viewer, "Get one node", s.getNode, false},
 		{"POST", "/api/v1/nodes/{id}/rename", operator, "Rename a node", s.renameNode, false},
 		{"PUT", "/api/v1/nodes/{id}/tags", operator, "Replace a node's tags", s.setNodeTags, false},

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neogenesys/console/headscale"
 	"github.com/neogenesys/console/internal/inventory"
 	"github.com/neogenesys/console/internal/store"
 )
@@ -99,4 +100,36 @@ func TestInventoryAPI(t *testing.T) {
 	if !strings.Contains(string(r.body), `"vms":2`) {
 		t.Errorf("sync history: %s", r.body)
 	}
+}
+
+// A node shows the VM it runs on; orphaned filters on it.
+func TestNodesShowTheirVM(t *testing.T) {
+	e := newEnv(t)
+	viewer, _, _ := e.callers()
+	e.fake.AddNode(headscale.Node{ID: 300, Name: "db-1", Hostname: "db-1", User: "bob", IPAddresses: []string{"100.64.0.30"}})
+	if err := e.view.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	e.cloud("lab") // syncs web-1 and db-1 (linked to node 300 by hostname)
+	var out struct {
+		Node struct {
+			OS       string
+			Orphaned bool
+			VM       *inventory.NodeVM
+		}
+	}
+	e.do("GET", "/api/v1/nodes/300", nil, bearer(viewer.tok)).expect(t, http.StatusOK).json(t, &out)
+	if out.Node.VM == nil || out.Node.VM.Name != "db-1" || out.Node.VM.CloudName != "lab" || out.Node.Orphaned {
+		t.Fatalf("node 300 = %+v", out.Node)
+	}
+	var list struct{ Nodes []struct{ ID uint64 } }
+	e.do("GET", "/api/v1/nodes?orphaned=false&q=db-1", nil, bearer(viewer.tok)).expect(t, http.StatusOK).json(t, &list)
+	if len(list.Nodes) != 1 || list.Nodes[0].ID != 300 {
+		t.Errorf("orphaned=false: %+v", list.Nodes)
+	}
+	e.do("GET", "/api/v1/nodes?orphaned=true", nil, bearer(viewer.tok)).expect(t, http.StatusOK).json(t, &list)
+	if len(list.Nodes) != 0 {
+		t.Errorf("orphaned=true: %+v", list.Nodes)
+	}
+	e.do("GET", "/api/v1/nodes?orphaned=maybe", nil, bearer(viewer.tok)).problem(t, http.StatusBadRequest, "invalid_request")
 }

@@ -209,7 +209,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List nodes; filters q, user, tag, online, expired
+         * List nodes; filters q, user, tag, online, expired, orphaned
          * @description Served from the console's view of the tailnet; 503 when the view is stale.
          */
         get: operations["listNodes"];
@@ -1111,6 +1111,9 @@ export interface components {
             exitNode: boolean;
             /** @description Operating system from the matched cloud VM; "unknown" until then */
             os: string;
+            vm?: components["schemas"]["NodeVM"];
+            /** @description The node's VM is gone from its cloud */
+            orphaned: boolean;
         };
         NodeResponse: {
             node: components["schemas"]["Node"];
@@ -1727,6 +1730,21 @@ export interface components {
                 [key: string]: unknown;
             })[];
         };
+        /** @description The inventory VM a node runs on */
+        NodeVM: {
+            /**
+             * Format: int64
+             * @description GET /api/v1/vms/{key}
+             */
+            key: number;
+            name: string;
+            provider: string;
+            cloudName: string;
+            state: string;
+            os?: string;
+            /** @description The VM vanished from its cloud (the node is orphaned) */
+            gone: boolean;
+        };
     };
     responses: {
         /** @description The request is invalid (code invalid_request) */
@@ -2150,6 +2168,8 @@ export interface operations {
                 online?: boolean;
                 /** @description Only nodes whose key has (true) or has not (false) expired */
                 expired?: boolean;
+                /** @description Only nodes whose VM is gone (true), or the others (false) */
+                orphaned?: boolean;
             };
             header?: never;
             path?: never;
