@@ -66,6 +66,7 @@ export function node(over: Partial<Node> = {}): Node {
     expired: false,
     exitNode: false,
     os: 'unknown',
+    orphaned: false,
     ...over,
   };
 }
