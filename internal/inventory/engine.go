@@ -99,6 +99,7 @@ type Engine struct {
 	due       map[int64]time.Time  // next sync per account
 	follow    map[int64]followSpec // cloud → the VMs being followed after a power action
 	keyVM     map[uint64]int64     // pre-auth key id → VM Key (keys minted for a VM)
+	lastNodes []headscale.Node     // the tailnet's nodes when last seen
 	running   map[int64]bool
 	throttled map[int64]uint // throttled syncs in a row, per account
 }

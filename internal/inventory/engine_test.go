@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/neogenesys/console/headscale"
 	"github.com/neogenesys/console/internal/clouds"
 	"github.com/neogenesys/console/internal/secrets"
 	"github.com/neogenesys/console/internal/store"
@@ -444,5 +445,33 @@ func TestSyncMetrics(t *testing.T) {
 	}
 	if got["neoconsole_inventory_last_success_timestamp_seconds"] < 1e9 {
 		t.Errorf("last success timestamp = %v", got["neoconsole_inventory_last_success_timestamp_seconds"])
+	}
+}
+
+func TestLinksSurviveAHeadscaleOutage(t *testing.T) {
+	e := newEnv(t)
+	a, _ := e.account("delta", 1)
+	nodes := []headscale.Node{{ID: 9, Name: "delta-0", Hostname: "delta-0", Online: true, IPAddresses: []string{"100.64.0.9"}}}
+	var down atomic.Bool
+	eng := New(e.clouds, e.st, e.pub, func() ([]headscale.Node, error) {
+		if down.Load() {
+			return nil, headscale.ErrUnavailable
+		}
+		return nodes, nil
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, Options{})
+	if err := eng.Sync(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	eng.Refresh()
+	if vm := eng.Snapshot().All()[0]; vm.NodeID != 9 || vm.Enrollment != EnrolledOnline {
+		t.Fatalf("before the outage: %+v", vm)
+	}
+	down.Store(true)
+	eng.Refresh()
+	if vm := eng.Snapshot().All()[0]; vm.NodeID != 9 {
+		t.Errorf("Headscale down unlinked the VM: %+v", vm)
+	}
+	if nv, ok := eng.VMOfNode(9); !ok || nv.Name != "delta-0" {
+		t.Errorf("VMOfNode(9) = %+v, %v", nv, ok)
 	}
 }

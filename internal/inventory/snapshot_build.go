@@ -20,9 +20,12 @@ func (e *Engine) publishSnapshot() {
 	}
 	slices.SortFunc(vms, func(a, b VM) int { return int(a.Key - b.Key) })
 	if e.nodes != nil {
+		// While Headscale does not answer, the last nodes seen keep the
+		// links: an outage does not turn every VM "not enrolled".
 		if nodes, err := e.nodes(); err == nil {
-			Correlate(vms, nodes, e.keyVM)
+			e.lastNodes = nodes
 		}
+		Correlate(vms, e.lastNodes, e.keyVM)
 	}
 	nodeVMs := make(map[uint64]NodeVM)
 	for i := range vms {
