@@ -6,17 +6,40 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/neogenesys/console/internal/clouds"
+	"github.com/neogenesys/console/internal/inventory"
 )
 
 // Cloud accounts. Configurations carry credentials: the handlers never log
 // or audit a config, only which fields changed.
+
+// cloudJSON is an account with its sync status, for cards and lists.
+type cloudJSON struct {
+	clouds.Account
+	Sync *inventory.AccountStatus `json:"sync,omitempty"`
+}
+
+func (s *Server) withSync(a clouds.Account) cloudJSON {
+	out := cloudJSON{Account: a}
+	for _, st := range s.Inventory.Snapshot().Accounts() {
+		if st.CloudID == a.ID {
+			out.Sync = &st
+		}
+	}
+	return out
+}
 
 func (s *Server) listClouds(w http.ResponseWriter, r *http.Request) error {
 	all, err := s.Clouds.List(r.Context())
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"clouds": all})
+	out := make([]cloudJSON, len(all))
+	for i, a := range all {
+		out[i] = s.withSync(a)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"clouds": out})
 	return nil
 }
 
@@ -29,7 +52,7 @@ func (s *Server) getCloud(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"cloud": a})
+	writeJSON(w, http.StatusOK, map[string]any{"cloud": s.withSync(a)})
 	return nil
 }
 

@@ -91,6 +91,11 @@ func TestInventoryAPI(t *testing.T) {
 		t.Errorf("unknown link: %d %s", status, body)
 	}
 
+	r = e.do("GET", "/api/v1/clouds", nil, bearer(viewer.tok)).expect(t, http.StatusOK)
+	if !strings.Contains(string(r.body), `"sync":{"cloudId":`) || !strings.Contains(string(r.body), `"vms":2`) {
+		t.Errorf("clouds list without sync status: %s", r.body)
+	}
+
 	var ov map[string]any
 	e.do("GET", "/api/v1/overview", nil, bearer(viewer.tok)).expect(t, http.StatusOK).json(t, &ov)
 	if vms, _ := ov["vms"].(map[string]any); vms["total"] != float64(2) {

@@ -1524,6 +1524,8 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             createdBy: string;
+            /** @description The account's sync state (absent until the engine has seen it) */
+            sync?: components["schemas"]["AccountStatus"];
         };
         CloudAccountResponse: {
             cloud: components["schemas"]["CloudAccount"];
