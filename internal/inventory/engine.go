@@ -101,6 +101,7 @@ type Engine struct {
 	keyVM     map[uint64]int64     // pre-auth key id → VM Key (keys minted for a VM)
 	lastNodes []headscale.Node     // the tailnet's nodes when last seen
 	running   map[int64]bool
+	again     map[int64]bool // a sync was asked for while one ran
 	throttled map[int64]uint // throttled syncs in a row, per account
 }
 
@@ -127,7 +128,7 @@ func New(accounts Accounts, st Store, pub Publisher, nodes func() ([]headscale.N
 		vms:  map[int64]*VM{}, byCloud: map[int64]map[string]int64{},
 		status: map[int64]*AccountStatus{}, due: map[int64]time.Time{},
 		follow: map[int64]followSpec{}, keyVM: map[uint64]int64{}, running: map[int64]bool{},
-		throttled: map[int64]uint{},
+		throttled: map[int64]uint{}, again: map[int64]bool{},
 	}
 	e.snap.Store(NewSnapshot(nil, nil, time.Time{}))
 	return e
@@ -281,6 +282,7 @@ func (e *Engine) forget(cloudID int64) {
 	delete(e.due, cloudID)
 	delete(e.follow, cloudID)
 	delete(e.throttled, cloudID)
+	delete(e.again, cloudID)
 	e.metrics.forget(cloudID)
 	e.dirty.Store(true)
 }
@@ -291,13 +293,23 @@ func (e *Engine) SyncNow(cloudID int64) {
 	e.mu.Lock()
 	if cloudID == 0 {
 		for id := range e.due {
-			e.due[id] = time.Time{}
+			e.requestSync(id)
 		}
 	} else {
-		e.due[cloudID] = time.Time{}
+		e.requestSync(cloudID)
 	}
 	e.mu.Unlock()
 	e.wake()
+}
+
+// requestSync makes an account due now; one asked for while it syncs runs
+// again right after (that listing may have begun before the request).
+// Callers hold e.mu.
+func (e *Engine) requestSync(id int64) {
+	e.due[id] = time.Time{}
+	if e.running[id] {
+		e.again[id] = true
+	}
 }
 
 func (e *Engine) wake() {
@@ -350,13 +362,17 @@ func (e *Engine) sync(ctx context.Context, a store.CloudAccount) error {
 	complete := err == nil || providers.IsPartial(err)
 	end := e.now()
 	changes, werr := e.fold(ctx, a, listed, complete, end)
-	if werr != nil && err == nil {
-		err = werr
+	if werr != nil && (err == nil || providers.IsPartial(err)) {
+		err = werr // the store did not take it: not a success
 	}
 
 	e.mu.Lock()
-	st.Syncing, st.LastEnd = false, end
 	e.running[a.ID] = false
+	if e.status[a.ID] != st { // the account was removed while it synced
+		e.mu.Unlock()
+		return err
+	}
+	st.Syncing, st.LastEnd = false, end
 	st.Partial = ""
 	switch {
 	case err == nil || providers.IsPartial(err):
@@ -374,6 +390,10 @@ func (e *Engine) sync(ctx context.Context, a store.CloudAccount) error {
 		}
 	}
 	e.due[a.ID] = end.Add(e.backoff(err, a.ID))
+	if e.again[a.ID] {
+		e.due[a.ID] = time.Time{}
+		delete(e.again, a.ID)
+	}
 	e.settleFollow(a.ID)
 	e.dirty.Store(true)
 	status := *st

@@ -112,6 +112,10 @@ func (e *Engine) fold(ctx context.Context, a store.CloudAccount, listed []provid
 	}
 
 	e.mu.Lock()
+	if _, live := e.status[a.ID]; !live { // removed meanwhile: its rows went with it
+		e.mu.Unlock()
+		return ch, nil
+	}
 	for i, w := range writes {
 		if w.vm == nil {
 			vm := &VM{VM: w.pv, Key: saved[i].ID, CloudID: a.ID, CloudName: a.Name, FirstSeen: now, LastSeen: now}

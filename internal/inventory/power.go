@@ -54,19 +54,25 @@ func (e *Engine) Power(ctx context.Context, key int64, a providers.Action) (VM, 
 	f.vms[key] = followed{before: cur.State, asked: e.now(), reboot: a == providers.Reboot}
 	f.until = e.now().Add(e.opts.FollowFor)
 	e.follow[cur.CloudID] = f
-	e.due[cur.CloudID] = time.Time{} // sync at once
+	e.requestSync(cur.CloudID) // sync at once
 	e.mu.Unlock()
 	e.wake()
 	return cur, nil
 }
 
 // settleFollow ends the follow-up of the VMs that reached a stable state
-// other than the one they had, and of the whole account when time is up.
+// other than the one they had (a reboot: running, in a listing begun after
+// it), and of the whole account when time is up.
 // Callers hold e.mu.
 func (e *Engine) settleFollow(cloudID int64) {
 	f, ok := e.follow[cloudID]
 	if !ok {
 		return
+	}
+	// A listing that began before the action may show the VM as it was.
+	var listedAfter time.Time
+	if st := e.status[cloudID]; st != nil {
+		listedAfter = st.LastStart
 	}
 	for key, fv := range f.vms {
 		vm, ok := e.vms[key]
@@ -77,7 +83,7 @@ func (e *Engine) settleFollow(cloudID int64) {
 		stable := vm.State == providers.StateRunning || vm.State == providers.StateStopped || vm.State == providers.StateTerminated
 		// A reboot starts and ends running: it has settled once a listing
 		// made after it shows the VM running.
-		if stable && (vm.State != fv.before || fv.reboot && vm.LastSeen.After(fv.asked)) {
+		if stable && (vm.State != fv.before || fv.reboot && listedAfter.After(fv.asked)) {
 			delete(f.vms, key)
 		}
 	}

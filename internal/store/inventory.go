@@ -163,7 +163,9 @@ func (db *DB) AppendSyncRun(ctx context.Context, r SyncRun, keep int) (SyncRun, 
 			return err
 		}
 		if keep > 0 {
-			_, err := t.exec(ctx, `DELETE FROM sync_runs WHERE cloud_id = ? AND id <= ?`, r.CloudID, r.ID-int64(keep))
+			// ids are shared by every account: keep this account's newest.
+			_, err := t.exec(ctx, `DELETE FROM sync_runs WHERE cloud_id = ? AND id NOT IN
+			   (SELECT id FROM sync_runs WHERE cloud_id = ? ORDER BY id DESC LIMIT ?)`, r.CloudID, r.CloudID, keep)
 			return err
 		}
 		return nil

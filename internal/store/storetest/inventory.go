@@ -55,9 +55,15 @@ func testInventoryVMs(t *testing.T, s store.Store) {
 
 func testSyncRuns(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	a := newCloud(t, s, "a")
+	a, other := newCloud(t, s, "a"), newCloud(t, s, "other")
 	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	for i := range 5 {
+		// Another account's runs interleave: ids are not per account.
+		for range 4 {
+			if _, err := s.AppendSyncRun(ctx, store.SyncRun{CloudID: other.ID, StartedAt: t0, EndedAt: t0}, 3); err != nil {
+				t.Fatal(err)
+			}
+		}
 		errText := ""
 		if i == 3 {
 			errText = "throttled"
