@@ -114,6 +114,7 @@ type Config interface {
 // (with defaults) to decode an account's configuration into.
 type Kind struct {
 	Name      string
+	Title     string // for people: "Amazon Web Services"
 	NewConfig func() Config
 }
 

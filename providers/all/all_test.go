@@ -45,3 +45,27 @@ func TestErrorsNeverShowSecrets(t *testing.T) {
 		}
 	}
 }
+
+// Every kind describes its form: a title, and a label and help sentence on
+// every field, secret fields marked.
+func TestEveryKindDescribesItsForm(t *testing.T) {
+	for _, name := range providers.Names() {
+		k, _ := providers.Lookup(name)
+		if k.Title == "" {
+			t.Errorf("%s: no Title", name)
+		}
+		fields := providers.Fields(k.NewConfig())
+		if len(fields) == 0 {
+			t.Errorf("%s: no form fields", name)
+		}
+		secrets := providers.SecretFields(k.NewConfig())
+		for _, f := range fields {
+			if f.Label == f.Name || f.Help == "" {
+				t.Errorf("%s.%s: needs label and help tags", name, f.Name)
+			}
+			if _, isSecret := secrets[f.Name]; isSecret != f.Secret {
+				t.Errorf("%s.%s: secret = %v, SecretFields says %v", name, f.Name, f.Secret, isSecret)
+			}
+		}
+	}
+}

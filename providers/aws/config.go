@@ -14,29 +14,29 @@ import (
 const Kind = "aws"
 
 func init() {
-	providers.Register(providers.Kind{Name: Kind, NewConfig: func() providers.Config { return NewConfig() }})
+	providers.Register(providers.Kind{Name: Kind, Title: "Amazon Web Services", NewConfig: func() providers.Config { return NewConfig() }})
 }
 
 // Config is one AWS account. With neither keys nor profile the SDK's default
 // credential chain is used (environment, shared files, web identity for
 // Kubernetes IRSA, container and instance roles).
 type Config struct {
-	AccessKeyID     string `json:"accessKeyId,omitempty"`
-	SecretAccessKey string `json:"secretAccessKey,omitempty" secret:"true"`
-	SessionToken    string `json:"sessionToken,omitempty" secret:"true"`
+	AccessKeyID     string `json:"accessKeyId,omitempty" label:"Access key ID" help:"An IAM access key ID (AKIA…). Leave keys empty to use the default credential chain or a profile."`
+	SecretAccessKey string `json:"secretAccessKey,omitempty" secret:"true" label:"Secret access key" help:"The access key's secret; or env:NAME / file:/path."`
+	SessionToken    string `json:"sessionToken,omitempty" secret:"true" label:"Session token" help:"Only for temporary credentials." ui:"advanced"`
 	// Profile is a shared config profile (~/.aws/config, ~/.aws/credentials).
-	Profile string `json:"profile,omitempty"`
+	Profile string `json:"profile,omitempty" label:"Profile" help:"A profile of ~/.aws/config on the console's host." ui:"advanced"`
 	// RoleARN is assumed through STS on top of whichever base credentials;
 	// ExternalID goes with it when the role's trust policy asks for one.
-	RoleARN    string `json:"roleArn,omitempty"`
-	ExternalID string `json:"externalId,omitempty"`
+	RoleARN    string `json:"roleArn,omitempty" label:"Role ARN" help:"A role assumed through STS on top of the base credentials, e.g. arn:aws:iam::123456789012:role/console-read."`
+	ExternalID string `json:"externalId,omitempty" label:"External ID" help:"When the role's trust policy asks for one." ui:"advanced"`
 	// Regions narrows the regions DescribeRegions reports; empty means every
 	// enabled region.
-	Regions []string `json:"regions,omitempty"`
+	Regions []string `json:"regions,omitempty" label:"Regions" help:"Regions to read, e.g. us-east-1, eu-west-1. Empty: every enabled region."`
 	// DefaultRegion is where DescribeRegions and STS are called.
-	DefaultRegion string `json:"defaultRegion"`
+	DefaultRegion string `json:"defaultRegion" label:"Default region" help:"Where DescribeRegions and STS are called." ui:"required"`
 	// Endpoint overrides the URL of every EC2 and STS call.
-	Endpoint string `json:"endpoint,omitempty"`
+	Endpoint string `json:"endpoint,omitempty" label:"Endpoint" help:"Overrides the URL of every EC2 and STS call (VPC endpoints, tests)." ui:"advanced"`
 }
 
 // NewConfig returns a Config with its defaults.

@@ -28,31 +28,31 @@ const (
 // credential.
 type Config struct {
 	// Subscriptions are the subscription ids (GUIDs) whose VMs the account covers.
-	Subscriptions []string `json:"subscriptions"`
+	Subscriptions []string `json:"subscriptions" label:"Subscriptions" help:"Subscription IDs (GUIDs) whose VMs the account covers." ui:"required"`
 	// Auth is how to authenticate: clientSecret, managedIdentity, cli or
 	// default. Empty means clientSecret when ClientSecret is set.
-	Auth string `json:"auth,omitempty"`
+	Auth string `json:"auth,omitempty" label:"Authentication" help:"clientSecret: an app registration; managedIdentity, cli or default: the host's identity. Empty: clientSecret when a secret is set." ui:"options=|clientSecret|managedIdentity|cli|default"`
 	// TenantID is the Microsoft Entra tenant (GUID or domain name). Required
 	// with clientSecret; optional otherwise, where it also makes the portal
 	// links open in the right directory.
-	TenantID string `json:"tenantId,omitempty"`
+	TenantID string `json:"tenantId,omitempty" label:"Tenant ID" help:"The Microsoft Entra tenant (GUID or domain). Required with a client secret."`
 	// ClientID is the app registration's application (client) id with
 	// clientSecret, or a user-assigned managed identity's client id.
-	ClientID string `json:"clientId,omitempty"`
+	ClientID string `json:"clientId,omitempty" label:"Client ID" help:"The app registration's application (client) ID, or a user-assigned managed identity's."`
 	// ClientSecret is the app registration's client secret value.
-	ClientSecret string `json:"clientSecret,omitempty" secret:"true"`
+	ClientSecret string `json:"clientSecret,omitempty" secret:"true" label:"Client secret" help:"The app registration's secret value; or env:NAME / file:/path."`
 	// Endpoint is the Azure Resource Manager base URL (default
 	// https://management.azure.com): a sovereign cloud, Azure Stack Hub, a test.
-	Endpoint string `json:"endpoint,omitempty"`
+	Endpoint string `json:"endpoint,omitempty" label:"Resource Manager endpoint" help:"Default https://management.azure.com: set for sovereign clouds, Azure Stack Hub, tests." ui:"advanced"`
 	// Audience is the token audience of that endpoint (default: the known
 	// cloud's, else the endpoint itself); Azure Stack Hub has its own.
-	Audience string `json:"audience,omitempty"`
+	Audience string `json:"audience,omitempty" label:"Token audience" help:"The endpoint's token audience when it is not a known cloud's." ui:"advanced"`
 	// AuthorityHost is the Microsoft Entra ID login URL (default: the known
 	// cloud's, else https://login.microsoftonline.com/).
-	AuthorityHost string `json:"authorityHost,omitempty"`
+	AuthorityHost string `json:"authorityHost,omitempty" label:"Authority host" help:"The Microsoft Entra ID login URL (default https://login.microsoftonline.com/)." ui:"advanced"`
 	// CACert is a PEM CA certificate trusted, besides the system's, for both
 	// the endpoint and the authority host (private clouds, tests).
-	CACert string `json:"caCert,omitempty"`
+	CACert string `json:"caCert,omitempty" label:"CA certificate (PEM)" help:"A CA trusted besides the system's, for the endpoint and authority (private clouds, tests)." ui:"advanced,text"`
 
 	// PollInterval is how often a power action's operation is polled
 	// (default 1 s, the SDK's floor outside tests). Not part of the stored
@@ -66,7 +66,7 @@ func NewConfig() *Config {
 }
 
 func init() {
-	providers.Register(providers.Kind{Name: Kind, NewConfig: func() providers.Config { return NewConfig() }})
+	providers.Register(providers.Kind{Name: Kind, Title: "Microsoft Azure", NewConfig: func() providers.Config { return NewConfig() }})
 }
 
 // Kind is "azure".

@@ -14,20 +14,20 @@ import (
 const Kind = "gcp"
 
 func init() {
-	providers.Register(providers.Kind{Name: Kind, NewConfig: func() providers.Config { return NewConfig() }})
+	providers.Register(providers.Kind{Name: Kind, Title: "Google Cloud", NewConfig: func() providers.Config { return NewConfig() }})
 }
 
 // Config is a GCP account: one or more projects read with one set of
 // credentials.
 type Config struct {
 	// Projects are the project ids whose instances the account covers.
-	Projects []string `json:"projects"`
+	Projects []string `json:"projects" label:"Projects" help:"Project IDs whose instances the account covers, e.g. my-prod-project." ui:"required"`
 	// CredentialsJSON is a service-account key file's contents (or an env:
 	// or file: reference to it). Empty: application default credentials.
-	CredentialsJSON string `json:"credentialsJson,omitempty" secret:"true"`
+	CredentialsJSON string `json:"credentialsJson,omitempty" secret:"true" label:"Service account key (JSON)" help:"The key file's contents; or env:NAME / file:/path. Empty: application default credentials." ui:"text"`
 	// Endpoint overrides the Compute Engine API's base URL
 	// (https://compute.googleapis.com), for Private Service Connect and tests.
-	Endpoint string `json:"endpoint,omitempty"`
+	Endpoint string `json:"endpoint,omitempty" label:"Endpoint" help:"Overrides the Compute Engine API URL (Private Service Connect, tests)." ui:"advanced"`
 }
 
 // NewConfig returns an empty configuration; GCP needs no defaults beyond

@@ -21,19 +21,19 @@ const Kind = "lxd"
 const DefaultEndpoint = "unix:///var/lib/lxd/unix.socket"
 
 func init() {
-	providers.Register(providers.Kind{Name: Kind, NewConfig: func() providers.Config { return NewConfig() }})
+	providers.Register(providers.Kind{Name: Kind, Title: "LXD", NewConfig: func() providers.Config { return NewConfig() }})
 }
 
 // Config is one LXD server or cluster. See the package documentation for
 // what each field means.
 type Config struct {
-	Endpoint      string   `json:"endpoint"`
-	ClientCert    string   `json:"clientCert"`
-	ClientKey     string   `json:"clientKey" secret:"true"`
-	ServerCert    string   `json:"serverCert"`
-	TrustToken    string   `json:"trustToken" secret:"true"`
-	TrustPassword string   `json:"trustPassword" secret:"true"`
-	Projects      []string `json:"projects"`
+	Endpoint      string   `json:"endpoint" label:"Endpoint" help:"unix:///var/lib/lxd/unix.socket (this host) or https://host:8443." ui:"required"`
+	ClientCert    string   `json:"clientCert" label:"Client certificate (PEM)" help:"The console's certificate, trusted by the server (lxc config trust add). Needed over HTTPS." ui:"text"`
+	ClientKey     string   `json:"clientKey" secret:"true" label:"Client key (PEM)" help:"The certificate's private key; or env:NAME / file:/path." ui:"text"`
+	ServerCert    string   `json:"serverCert" label:"Server certificate (PEM)" help:"Pins the server's certificate (its self-signed one). Empty: the system's CAs." ui:"text,advanced"`
+	TrustToken    string   `json:"trustToken" secret:"true" label:"Trust token" help:"A one-time token from lxc config trust add, to register the client certificate." ui:"advanced"`
+	TrustPassword string   `json:"trustPassword" secret:"true" label:"Trust password" help:"The server's core.trust_password (older LXD), to register the client certificate." ui:"advanced"`
+	Projects      []string `json:"projects" label:"Projects" help:"LXD projects to read. Empty: every project."`
 }
 
 // NewConfig returns a Config with the defaults: the local socket, every

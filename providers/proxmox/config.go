@@ -14,7 +14,7 @@ import (
 const Kind = "proxmox"
 
 func init() {
-	providers.Register(providers.Kind{Name: Kind, NewConfig: func() providers.Config { return NewConfig() }})
+	providers.Register(providers.Kind{Name: Kind, Title: "Proxmox VE", NewConfig: func() providers.Config { return NewConfig() }})
 }
 
 // Default and bounds of Config.AddressWorkers.
@@ -27,32 +27,32 @@ const (
 type Config struct {
 	// Endpoint is the API's address, "https://host:8006" or the full
 	// "https://host:8006/api2/json".
-	Endpoint string `json:"endpoint"`
+	Endpoint string `json:"endpoint" label:"Endpoint" help:"https://host:8006 (any node of the cluster)." ui:"required"`
 
 	// An API token: TokenID "user@realm!tokenname" and its secret...
-	TokenID     string `json:"tokenId,omitempty"`
-	TokenSecret string `json:"tokenSecret,omitempty" secret:"true"`
+	TokenID     string `json:"tokenId,omitempty" label:"API token ID" help:"user@realm!tokenname, e.g. console@pve!inventory."`
+	TokenSecret string `json:"tokenSecret,omitempty" secret:"true" label:"API token secret" help:"The token's UUID secret; or env:NAME / file:/path."`
 	// ...or a user ("root@pam") and password for a ticket login.
-	Username string `json:"username,omitempty"`
-	Password string `json:"password,omitempty" secret:"true"`
+	Username string `json:"username,omitempty" label:"Username" help:"Instead of a token: user@realm, e.g. root@pam." ui:"advanced"`
+	Password string `json:"password,omitempty" secret:"true" label:"Password" help:"The user's password; or env:NAME / file:/path." ui:"advanced"`
 
 	// CACert is the PEM of a CA to trust for the server certificate (the
 	// cluster's /etc/pve/pve-root-ca.pem).
-	CACert string `json:"caCert,omitempty"`
+	CACert string `json:"caCert,omitempty" label:"CA certificate (PEM)" help:"The cluster's /etc/pve/pve-root-ca.pem." ui:"text"`
 	// Fingerprint pins the server certificate by its SHA-256 fingerprint as
 	// PVE shows it ("AA:BB:…", 32 bytes). When set it is the only check,
 	// so the default self-signed certificate is accepted.
-	Fingerprint string `json:"fingerprint,omitempty"`
+	Fingerprint string `json:"fingerprint,omitempty" label:"Certificate fingerprint" help:"SHA-256 of the server certificate as PVE shows it (AA:BB:…); when set it is the only check."`
 	// InsecureSkipVerify accepts any certificate: anyone on the path can
 	// then read the credentials. Only allowed without CACert and Fingerprint.
-	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
+	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty" label:"Skip certificate verification" help:"Accept any certificate: anyone on the path can read the credentials." ui:"advanced"`
 
 	// AddressWorkers is how many guest address look-ups run at once
 	// (default 8, at most 64).
-	AddressWorkers int `json:"addressWorkers,omitempty"`
+	AddressWorkers int `json:"addressWorkers,omitempty" label:"Address look-ups at once" help:"Guest agent address calls run in parallel (default 8, at most 64)." ui:"advanced"`
 	// SkipAddresses leaves guest addresses out of List: one request per
 	// running guest is saved.
-	SkipAddresses bool `json:"skipAddresses,omitempty"`
+	SkipAddresses bool `json:"skipAddresses,omitempty" label:"Skip guest addresses" help:"Leave guest IPs out: one request per running guest saved." ui:"advanced"`
 }
 
 // NewConfig returns a Config with defaults.
