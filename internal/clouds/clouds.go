@@ -225,6 +225,50 @@ func (s *Service) Check(ctx context.Context, id int64) (CheckResult, error) {
 	if err != nil {
 		return CheckResult{}, err
 	}
+	cfg, err := s.load(a)
+	return s.check(ctx, a.Name, strconv.FormatInt(a.ID, 10), cfg, err), nil
+}
+
+// CheckDraft tests a configuration without saving it, for the "test
+// connection" button of a form. With id 0 config is a new account of kind;
+// otherwise it is a change to account id as Update would apply it (fields
+// left out, secrets included, keep their stored value). A configuration
+// that does not decode or validate is an ErrInvalid error naming the field.
+func (s *Service) CheckDraft(ctx context.Context, kind string, id int64, config json.RawMessage) (CheckResult, error) {
+	name := "draft"
+	var cfg providers.Config
+	if id == 0 {
+		k, err := providers.Lookup(kind)
+		if err != nil {
+			return CheckResult{}, fmt.Errorf("%w: kind: %w", ErrInvalid, err)
+		}
+		cfg = k.NewConfig()
+	} else {
+		a, err := s.Store.GetCloudAccount(ctx, id)
+		if err != nil {
+			return CheckResult{}, err
+		}
+		if kind != "" && kind != a.Kind {
+			return CheckResult{}, fmt.Errorf("%w: kind: account %d is %s, not %q", ErrInvalid, id, a.Kind, kind)
+		}
+		name = a.Name
+		cfg, err = s.load(a)
+		if err != nil {
+			return s.check(ctx, name, "draft", nil, err), nil
+		}
+	}
+	if err := decodeInto(cfg, config); err != nil {
+		return CheckResult{}, fmt.Errorf("%w: config: %w", ErrInvalid, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return CheckResult{}, fmt.Errorf("%w: config: %w", ErrInvalid, err)
+	}
+	return s.check(ctx, name, "draft", cfg, nil), nil
+}
+
+// check runs the provider's Check on cfg (or reports loadErr, the failure
+// to get cfg) within CheckTimeout.
+func (s *Service) check(ctx context.Context, name, accountID string, cfg providers.Config, loadErr error) CheckResult {
 	timeout := s.CheckTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -233,7 +277,11 @@ func (s *Service) Check(ctx context.Context, id int64) (CheckResult, error) {
 	defer cancel()
 	start := time.Now()
 	res := CheckResult{Regions: []string{}}
-	p, err := s.ProviderOf(a)
+	err := loadErr
+	var p providers.Provider
+	if err == nil {
+		p, err = cfg.New(accountID)
+	}
 	if err == nil {
 		if c, ok := p.(io.Closer); ok {
 			defer c.Close()
@@ -250,10 +298,10 @@ func (s *Service) Check(ctx context.Context, id int64) (CheckResult, error) {
 	}
 	res.TookMS = time.Since(start).Milliseconds()
 	if err != nil {
-		res.Error = fmt.Sprintf("cloud account %q: %v", a.Name, err)
+		res.Error = fmt.Sprintf("cloud account %q: %v", name, err)
 		res.ErrorKind = errorKind(err)
 	}
-	return res, nil
+	return res
 }
 
 func errorKind(err error) string {

@@ -238,3 +238,63 @@ func TestAnotherMasterKeyStillListsButCannotOpen(t *testing.T) {
 		t.Errorf("Check with another key = %+v, %v; want errorKind secrets", res, err)
 	}
 }
+
+// CheckDraft tests a form's configuration without saving it: a new account,
+// or a change to a saved one whose omitted secrets are kept.
+func TestCheckDraftSavesNothing(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	cases := []struct {
+		name     string
+		kind     string
+		config   string
+		wantOK   bool
+		wantKind string // ErrorKind of a failing check
+		invalid  string // ErrInvalid message part
+	}{
+		{name: "valid new", kind: "testkind", config: `{"user":"ops","password":"right","regions":["a"]}`, wantOK: true},
+		{name: "wrong password", kind: "testkind", config: `{"user":"ops","password":"wrong"}`, wantKind: "auth"},
+		{name: "invalid config", kind: "testkind", config: `{"password":"right"}`, invalid: "user: required"},
+		{name: "unknown field", kind: "testkind", config: `{"user":"ops","pasword":"right"}`, invalid: `unknown field "pasword"`},
+		{name: "unknown kind", kind: "nope", config: `{}`, invalid: `unknown provider kind "nope"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := s.CheckDraft(ctx, c.kind, 0, json.RawMessage(c.config))
+			if c.invalid != "" {
+				if !errors.Is(err, clouds.ErrInvalid) || !strings.Contains(err.Error(), c.invalid) {
+					t.Fatalf("CheckDraft = %+v, %v; want ErrInvalid with %q", res, err, c.invalid)
+				}
+				return
+			}
+			if err != nil || res.OK != c.wantOK || res.ErrorKind != c.wantKind {
+				t.Fatalf("CheckDraft = %+v, %v; want ok=%v kind=%q", res, err, c.wantOK, c.wantKind)
+			}
+		})
+	}
+	if all, _ := s.List(ctx); len(all) != 0 {
+		t.Fatalf("a draft check saved %d accounts", len(all))
+	}
+
+	a, err := s.Create(ctx, "lab", "testkind", json.RawMessage(`{"user":"ops","password":"right"}`), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A change without the password keeps the stored one...
+	if res, err := s.CheckDraft(ctx, "", a.ID, json.RawMessage(`{"regions":["r1","r2","r3"]}`)); err != nil || !res.OK || res.RegionCount != 3 {
+		t.Fatalf("draft change keeping the secret = %+v, %v", res, err)
+	}
+	// ...a new one is tried, and the account is left as it was.
+	if res, _ := s.CheckDraft(ctx, "testkind", a.ID, json.RawMessage(`{"password":"wrong"}`)); res.OK || res.ErrorKind != "auth" {
+		t.Fatalf("draft change with a wrong password = %+v", res)
+	}
+	if res, _ := s.Check(ctx, a.ID); !res.OK || res.RegionCount != 0 {
+		t.Fatalf("the saved account changed: %+v", res)
+	}
+	if _, err := s.CheckDraft(ctx, "aws", a.ID, json.RawMessage(`{}`)); !errors.Is(err, clouds.ErrInvalid) {
+		t.Fatalf("draft with another kind = %v", err)
+	}
+	if _, err := s.CheckDraft(ctx, "", 999, json.RawMessage(`{}`)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("draft of a missing account = %v", err)
+	}
+}
