@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -333,6 +335,10 @@ func (e *Engine) Sync(ctx context.Context, a store.CloudAccount) error {
 	return e.sync(ctx, a)
 }
 
+// progressEvery is how often a running sync reports how many VMs it has
+// listed (sync.progress events).
+const progressEvery = 250 * time.Millisecond
+
 // sync lists one account and folds the result into the inventory.
 func (e *Engine) sync(ctx context.Context, a store.CloudAccount) error {
 	start := e.now()
@@ -354,8 +360,13 @@ func (e *Engine) sync(ctx context.Context, a store.CloudAccount) error {
 		}
 		lctx, cancel := context.WithTimeout(ctx, e.opts.CallTimeout)
 		defer cancel()
+		lastProgress := time.Now()
 		return p.List(lctx, func(vm providers.VM) error {
 			listed = append(listed, vm)
+			if now := time.Now(); now.Sub(lastProgress) >= progressEvery {
+				lastProgress = now
+				e.pub.Publish("sync.progress", map[string]any{"cloudId": a.ID, "name": a.Name, "vms": len(listed)})
+			}
 			return nil
 		})
 	}()
@@ -384,11 +395,16 @@ func (e *Engine) sync(ctx context.Context, a store.CloudAccount) error {
 		st.Error, st.ErrorAt, st.Stale = err.Error(), end, true
 	}
 	st.VMs = 0
+	regions := map[string]bool{}
 	for _, key := range e.byCloud[a.ID] {
-		if e.vms[key].GoneAt.IsZero() {
+		if vm := e.vms[key]; vm.GoneAt.IsZero() {
 			st.VMs++
+			if vm.Region != "" {
+				regions[vm.Region] = true
+			}
 		}
 	}
+	st.Regions = slices.Sorted(maps.Keys(regions))
 	e.due[a.ID] = end.Add(e.backoff(err, a.ID))
 	if e.again[a.ID] {
 		e.due[a.ID] = time.Time{}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -33,6 +34,7 @@ type fakeCloud struct {
 	powered []string
 	lists   atomic.Int64
 	delay   time.Duration
+	perVM   time.Duration // pause before each VM: a slow listing
 }
 
 var (
@@ -78,7 +80,7 @@ func (p *fakeProvider) List(ctx context.Context, emit func(providers.VM) error) 
 	}
 	c.mu.Lock()
 	vms := append([]providers.VM(nil), c.vms...)
-	fail, after, delay := c.fail, c.after, c.delay
+	fail, after, delay, perVM := c.fail, c.after, c.delay, c.perVM
 	c.mu.Unlock()
 	if delay > 0 {
 		select {
@@ -90,6 +92,13 @@ func (p *fakeProvider) List(ctx context.Context, emit func(providers.VM) error) 
 	for i, vm := range vms {
 		if fail != nil && i == after {
 			return fail
+		}
+		if perVM > 0 {
+			select {
+			case <-time.After(perVM):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 		vm.Provider, vm.AccountID = "invtest", p.account
 		if err := emit(vm); err != nil {
@@ -473,5 +482,28 @@ func TestLinksSurviveAHeadscaleOutage(t *testing.T) {
 	}
 	if nv, ok := eng.VMOfNode(9); !ok || nv.Name != "delta-0" {
 		t.Errorf("VMOfNode(9) = %+v, %v", nv, ok)
+	}
+}
+
+// A slow sync reports its progress, and the account's status names the
+// regions its VMs are in.
+func TestSyncReportsProgressAndRegions(t *testing.T) {
+	e := newEnv(t)
+	a, fc := e.account("slow", 6)
+	fc.set(func(c *fakeCloud) {
+		c.perVM = 100 * time.Millisecond // 600 ms in all: at least two progress events at 250 ms
+		c.vms[0].Region, c.vms[1].Region = "r2", "r0"
+	})
+	eng := e.engine(Options{})
+	if err := eng.Sync(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.pub.count("sync.progress"); n < 1 || n > 3 {
+		t.Errorf("sync.progress events = %d, want 1 to 3 for a 600 ms listing", n)
+	}
+	eng.Refresh()
+	st := eng.Snapshot().Accounts()
+	if len(st) != 1 || strings.Join(st[0].Regions, ",") != "r0,r1,r2" || st[0].VMs != 6 {
+		t.Fatalf("status = %+v", st)
 	}
 }

@@ -59,6 +59,7 @@ type AccountStatus struct {
 	LastEnd     time.Time `json:"lastEnd,omitzero"`
 	LastSuccess time.Time `json:"lastSuccess,omitzero"`
 	VMs         int       `json:"vms"`
+	Regions     []string  `json:"regions,omitempty"` // where the account has VMs, sorted
 	Error       string    `json:"error,omitempty"`
 	ErrorAt     time.Time `json:"errorAt,omitzero"`
 	Stale       bool      `json:"stale"`
