@@ -68,6 +68,8 @@ var wantRoles = map[string]store.Role{
 	"PATCH /api/v1/clouds/{id}":              store.RoleAdmin,
 	"DELETE /api/v1/clouds/{id}":             store.RoleAdmin,
 	"POST /api/v1/clouds/{id}/check":         store.RoleAdmin,
+	"GET /api/v1/clouds/kinds":               store.RoleViewer,
+	"POST /api/v1/clouds/check":              store.RoleAdmin,
 	"POST /api/v1/clouds/{id}/sync":          store.RoleOperator,
 	"GET /api/v1/clouds/{id}/syncs":          store.RoleViewer,
 	"GET /api/v1/clouds/{id}/vms":            store.RoleViewer,

@@ -169,3 +169,70 @@ func TestCloudAccountsAPI(t *testing.T) {
 	e.do("DELETE", "/api/v1/clouds/"+strconv.FormatInt(id, 10), nil, bearer(admin.tok)).expect(t, http.StatusOK)
 	e.do("GET", "/api/v1/clouds/"+strconv.FormatInt(id, 10), nil, bearer(admin.tok)).problem(t, http.StatusNotFound, "not_found")
 }
+
+// The add-cloud form: kinds describe their fields, and a draft is tested
+// without being saved (nor its secret recorded anywhere).
+func TestCloudFormAPI(t *testing.T) {
+	e := newEnv(t)
+	viewer, operator, admin := e.callers()
+	const secret = "right"
+
+	r := e.do("GET", "/api/v1/clouds/kinds", nil, bearer(viewer.tok))
+	var kinds struct {
+		Kinds []struct {
+			Name   string
+			Fields []providers.Field
+		}
+	}
+	r.json(t, &kinds)
+	var found bool
+	for _, k := range kinds.Kinds {
+		if k.Name == "testcloud" {
+			found = len(k.Fields) == 2 && k.Fields[0].Name == "host" && k.Fields[1].Secret
+		}
+	}
+	if r.status != http.StatusOK || !found {
+		t.Fatalf("kinds: %s", r)
+	}
+
+	cases := []struct {
+		name   string
+		body   map[string]any
+		caller string
+		status int
+		want   string // in the answer
+	}{
+		{"ok", map[string]any{"kind": "testcloud", "config": map[string]any{"host": "h1", "password": secret}}, admin.tok, 200, `"ok":true`},
+		{"bad password", map[string]any{"kind": "testcloud", "config": map[string]any{"host": "h1", "password": "nope"}}, admin.tok, 200, `"errorKind":"auth"`},
+		{"invalid", map[string]any{"kind": "testcloud", "config": map[string]any{"password": secret}}, admin.tok, 400, "host: required"},
+		{"no kind", map[string]any{"config": map[string]any{}}, admin.tok, 400, "kind is required"},
+		{"unknown account", map[string]any{"id": 4242, "config": map[string]any{}}, admin.tok, 404, ""},
+		{"unknown field", map[string]any{"kind": "testcloud", "bogus": 1}, admin.tok, 400, "bogus"},
+		{"operator", map[string]any{"kind": "testcloud", "config": map[string]any{"host": "h1"}}, operator.tok, 403, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.do("POST", "/api/v1/clouds/check", c.body, bearer(c.caller))
+			if r.status != c.status || !strings.Contains(string(r.body), c.want) || strings.Contains(string(r.body), `"`+secret+`"`) {
+				t.Fatalf("got %s; want %d with %q", r, c.status, c.want)
+			}
+		})
+	}
+	if r := e.do("GET", "/api/v1/clouds", nil, bearer(viewer.tok)); !strings.Contains(string(r.body), `"clouds":[]`) {
+		t.Fatalf("a draft check saved an account: %s", r)
+	}
+
+	// A change to a saved account keeps its stored password.
+	r = e.do("POST", "/api/v1/clouds", map[string]any{"name": "lab", "kind": "testcloud",
+		"config": map[string]any{"host": "h1", "password": secret}}, bearer(admin.tok))
+	var created struct{ Cloud clouds.Account }
+	r.json(t, &created)
+	r = e.do("POST", "/api/v1/clouds/check", map[string]any{"id": created.Cloud.ID, "config": map[string]any{"host": "h2"}}, bearer(admin.tok))
+	if r.status != 200 || !strings.Contains(string(r.body), `"identity":"h2"`) {
+		t.Fatalf("draft change: %s", r)
+	}
+	audit := e.do("GET", "/api/v1/audit?action=cloud.check", nil, bearer(admin.tok))
+	if !strings.Contains(string(audit.body), "cloud:draft") || strings.Contains(string(audit.body), secret+`"`) {
+		t.Fatalf("audit of draft checks: %s", audit)
+	}
+}

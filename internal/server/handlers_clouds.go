@@ -9,6 +9,7 @@ import (
 
 	"github.com/neogenesys/console/internal/clouds"
 	"github.com/neogenesys/console/internal/inventory"
+	"github.com/neogenesys/console/providers"
 )
 
 // Cloud accounts. Configurations carry credentials: the handlers never log
@@ -139,6 +140,61 @@ func (s *Server) checkCloud(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.record(r, "cloud.check", fmt.Sprintf("cloud:%d", id), checkErr,
 		map[string]any{"identity": res.Identity, "regions": res.RegionCount, "tookMs": res.TookMS})
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// cloudKinds describes each provider kind's configuration fields, for the
+// web console's add-cloud forms.
+func (s *Server) cloudKinds(w http.ResponseWriter, r *http.Request) error {
+	type kindJSON struct {
+		Name   string            `json:"name"`
+		Title  string            `json:"title"`
+		Fields []providers.Field `json:"fields"`
+	}
+	out := []kindJSON{}
+	for _, name := range providers.Names() {
+		k, err := providers.Lookup(name)
+		if err != nil {
+			return err
+		}
+		out = append(out, kindJSON{Name: k.Name, Title: k.Title, Fields: providers.Fields(k.NewConfig())})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"kinds": out})
+	return nil
+}
+
+// checkDraftCloud tests a configuration without saving it: a new account's
+// (kind + config) or a change to a saved one (id + config).
+func (s *Server) checkDraftCloud(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Kind   string          `json:"kind"`
+		ID     int64           `json:"id"`
+		Config json.RawMessage `json:"config"`
+	}
+	if err := decode(w, r, s.Config.HTTP.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	if req.ID < 0 {
+		return badRequest("id must be a cloud account id, or left out for a new account")
+	}
+	if req.ID == 0 && req.Kind == "" {
+		return badRequest("kind is required for a new account (or give the id of a saved one)")
+	}
+	res, err := s.Clouds.CheckDraft(r.Context(), req.Kind, req.ID, req.Config)
+	target := "cloud:draft"
+	if req.ID > 0 {
+		target = fmt.Sprintf("cloud:%d", req.ID)
+	}
+	checkErr := err
+	if err == nil && !res.OK {
+		checkErr = fmt.Errorf("%s", res.ErrorKind)
+	}
+	s.record(r, "cloud.check", target, checkErr, map[string]any{"draft": true, "kind": truncateForMessage(req.Kind),
+		"fields": configFields(req.Config), "identity": res.Identity, "regions": res.RegionCount, "tookMs": res.TookMS})
+	if err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
 }

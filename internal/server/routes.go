@@ -94,6 +94,8 @@ func (s *Server) routes() []route {
 		// Cloud accounts (credentials are write-only).
 		{"GET", "/api/v1/clouds", viewer, "List cloud accounts (secrets never shown; secretsSet names the ones stored)", s.listClouds, false},
 		{"POST", "/api/v1/clouds", admin, "Connect a cloud account: name, kind and the kind's config", s.createCloud, false},
+		{"GET", "/api/v1/clouds/kinds", viewer, "Provider kinds and their configuration fields (for add-cloud forms)", s.cloudKinds, false},
+		{"POST", "/api/v1/clouds/check", admin, "Test a configuration without saving it: a new account's, or a change to a saved one", s.checkDraftCloud, false},
 		{"GET", "/api/v1/clouds/{id}", viewer, "Get one cloud account", s.getCloud, false},
 		{"PATCH", "/api/v1/clouds/{id}", admin, "Rename an account or change config fields (omitted secrets are kept)", s.updateCloud, false},
 		{"DELETE", "/api/v1/clouds/{id}", admin, "Disconnect a cloud account", s.deleteCloud, false},

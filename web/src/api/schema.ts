@@ -746,6 +746,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clouds/kinds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Provider kinds and their configuration fields (for add-cloud forms)
+         * @description Read from each kind's Config struct: fields in declaration order, their type, whether secret (write-only), required or advanced, defaults, help and allowed values.
+         */
+        get: operations["cloudKinds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clouds/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a configuration without saving it: a new account's, or a change to a saved one
+         * @description With kind and config: a new account. With id: config is a change to that saved account as PATCH would apply it (omitted secrets keep their stored value). An invalid config is a 400 naming the field; a failed check is 200 with ok=false and errorKind. Nothing is saved.
+         */
+        post: operations["checkDraftCloud"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clouds/{id}": {
         parameters: {
             query?: never;
@@ -1350,7 +1390,7 @@ export interface components {
         Event: {
             /** @description Increasing event ID (also the SSE id: field) */
             id: number;
-            /** @description Event type (also the SSE event: field), e.g. node.online, node.offline, node.added, preauthkey.created, preauthkey.expired, preauthkey.deleted, policy.updated, cloud.created, cloud.updated, cloud.deleted */
+            /** @description Event type (also the SSE event: field): node.added, node.removed, node.online, node.offline, node.updated, preauthkey.created, preauthkey.expired, preauthkey.deleted, policy.updated, user.created, user.renamed, user.deleted, headscale.settings, cloud.created, cloud.updated, cloud.deleted, sync.started, sync.progress ({cloudId, vms} listed so far), sync.finished, vm.state, vm.inventory, vm.power, vm.enroll, resync */
             type: string;
             /** Format: date-time */
             time: string;
@@ -1666,6 +1706,8 @@ export interface components {
             errorAt?: string;
             stale?: boolean;
             partial?: string;
+            /** @description Regions (zones, nodes) where the account has VMs */
+            regions?: string[];
         };
         SyncHistory: {
             status?: components["schemas"]["AccountStatus"];
@@ -1746,6 +1788,45 @@ export interface components {
             os?: string;
             /** @description The VM vanished from its cloud (the node is orphaned) */
             gone: boolean;
+        };
+        CloudKinds: {
+            kinds: {
+                name: string;
+                title: string;
+                fields: components["schemas"]["CloudField"][];
+            }[];
+        };
+        /** @description One configuration field of a provider kind */
+        CloudField: {
+            /** @description JSON name in config */
+            name: string;
+            label: string;
+            /**
+             * @description text is multi-line (PEM, JSON); list is an array of strings
+             * @enum {string}
+             */
+            type: "string" | "text" | "list" | "bool" | "int";
+            /** @description Write-only: stored sealed, never returned; env:NAME and file:PATH references accepted */
+            secret: boolean;
+            required: boolean;
+            advanced: boolean;
+            /** @description The value a new account starts with */
+            default?: unknown;
+            help?: string;
+            /** @description Allowed values ("" = unset) */
+            options?: string[];
+        };
+        CheckDraftCloudRequest: {
+            /** @description Required for a new account */
+            kind?: string;
+            /**
+             * Format: int64
+             * @description A saved account whose configuration config changes
+             */
+            id?: number;
+            config?: {
+                [key: string]: unknown;
+            };
         };
     };
     responses: {
@@ -3332,6 +3413,59 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    cloudKinds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The kinds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloudKinds"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    checkDraftCloud: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckDraftCloudRequest"];
+            };
+        };
+        responses: {
+            /** @description The outcome */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloudCheck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

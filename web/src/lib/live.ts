@@ -20,6 +20,16 @@ export const EVENT_TYPES = [
   'user.renamed',
   'user.deleted',
   'headscale.settings',
+  'cloud.created',
+  'cloud.updated',
+  'cloud.deleted',
+  'sync.started',
+  'sync.progress',
+  'sync.finished',
+  'vm.state',
+  'vm.inventory',
+  'vm.power',
+  'vm.enroll',
   'resync',
 ] as const;
 
