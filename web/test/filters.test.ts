@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { facets, filterNodes, filterQuery, readFilters, sortNodes } from '../src/pages/machineFilters';
+import { facets, filterNodes, filterQuery, isOrphaned, readFilters, runsOnKnownVM, sortNodes } from '../src/pages/machineFilters';
 import { parseAuthId, parseTags } from '../src/pages/Logins';
 import { errorPosition } from '../src/pages/Policy';
 import { findEnrolled, withHostname } from '../src/pages/Register';
@@ -9,12 +9,21 @@ import { node } from './helpers';
 
 describe('machine filters', () => {
   it('round-trips through the URL query', () => {
-    const f = readFilters(new URLSearchParams('q=web&user=alice&tag=tag:db&online=true&expired=false&sort=lastSeen&dir=desc'));
-    expect(f).toEqual({ q: 'web', user: 'alice', tag: 'tag:db', online: 'true', expired: 'false', sort: 'lastSeen', dir: 'desc' });
-    expect(filterQuery(f)).toEqual({ q: 'web', user: 'alice', tag: 'tag:db', online: 'true', expired: 'false', sort: 'lastSeen', dir: 'desc' });
-    const d = readFilters(new URLSearchParams('online=maybe&sort=bogus'));
-    expect(d).toMatchObject({ online: '', sort: 'name', dir: 'asc' });
-    expect(filterQuery(d)).toEqual({ q: undefined, user: undefined, tag: undefined, online: undefined, expired: undefined, sort: undefined, dir: undefined });
+    const f = readFilters(new URLSearchParams('q=web&user=alice&tag=tag:db&online=true&expired=false&orphaned=true&sort=lastSeen&dir=desc'));
+    expect(f).toEqual({ q: 'web', user: 'alice', tag: 'tag:db', online: 'true', expired: 'false', orphaned: 'true', sort: 'lastSeen', dir: 'desc' });
+    expect(filterQuery(f)).toEqual({ q: 'web', user: 'alice', tag: 'tag:db', online: 'true', expired: 'false', orphaned: 'true', sort: 'lastSeen', dir: 'desc' });
+    const d = readFilters(new URLSearchParams('online=maybe&orphaned=yes&sort=bogus'));
+    expect(d).toMatchObject({ online: '', orphaned: '', sort: 'name', dir: 'asc' });
+    expect(filterQuery(d)).toEqual({
+      q: undefined,
+      user: undefined,
+      tag: undefined,
+      online: undefined,
+      expired: undefined,
+      orphaned: undefined,
+      sort: undefined,
+      dir: undefined,
+    });
   });
 
   it('filters by text, user, tag, online and expiry', () => {
@@ -33,6 +42,32 @@ describe('machine filters', () => {
     expect(filterNodes(ns, { ...f, expired: 'true' }).map((n) => n.id)).toEqual([3]);
     expect(filterNodes(ns, { ...f, expired: 'false' }).map((n) => n.id)).toEqual([1, 2]);
     expect(facets(ns)).toEqual({ users: ['alice', 'bob'], tags: ['tag:db'] });
+  });
+
+  describe('by VM', () => {
+    const vm = (key: number, gone = false) => ({ key, name: `vm-${key}`, provider: 'aws', cloudName: 'prod', state: 'running', gone });
+    const ns = [
+      node({ id: 1, name: 'linked', vm: vm(10) }),
+      node({ id: 2, name: 'orphan', vm: vm(11, true), orphaned: true }),
+      node({ id: 3, name: 'plain' }),
+      node({ id: 4, name: 'gone-flag-only', vm: vm(12, true) }),
+      node({ id: 5, name: 'orphan-no-vm', orphaned: true }),
+    ];
+    const f = readFilters(new URLSearchParams());
+    it.each([
+      ['', [1, 2, 3, 4, 5]],
+      ['true', [2, 4, 5]],
+      ['false', [1]],
+    ] as const)('orphaned=%s keeps %j', (orphaned, ids) => {
+      expect(filterNodes(ns, { ...f, orphaned }).map((n) => n.id)).toEqual(ids);
+    });
+    it('combines with the other filters and searches VM names', () => {
+      expect(filterNodes(ns, { ...f, orphaned: 'true', q: 'no-vm' }).map((n) => n.id)).toEqual([5]);
+      expect(filterNodes(ns, { ...f, q: 'vm-10' }).map((n) => n.id)).toEqual([1]);
+      expect(isOrphaned(ns[1])).toBe(true);
+      expect(runsOnKnownVM(ns[1])).toBe(false);
+      expect(runsOnKnownVM(ns[0])).toBe(true);
+    });
   });
 
   it('sorts by column, both ways', () => {

@@ -90,6 +90,59 @@ describe('Machines', () => {
   });
 });
 
+describe('Machines and VMs', () => {
+  const vm = (key: number, gone = false) => ({ key, name: `vm-${key}`, provider: 'aws', cloudName: 'prod', state: 'running', gone });
+
+  it('shows the VM a machine runs on, orphans, and filters by VM from the URL', () => {
+    signInAs('viewer');
+    setNodes(
+      nodes(4, (i) =>
+        i === 0 ? { vm: vm(10), os: 'linux' } : i === 1 ? { vm: vm(11, true), orphaned: true } : i === 2 ? { orphaned: true } : {},
+      ),
+    );
+    window.history.replaceState(null, '', '/machines');
+    const { container } = render(<Machines />);
+    const all = rows(container);
+    expect(all).toHaveLength(4);
+    const link = within(all[0] as HTMLElement).getByRole('link', { name: 'vm-10' });
+    expect(link.getAttribute('href')).toBe('/vms?vm=10');
+    expect(all[0].textContent).toContain('aws · prod');
+    expect(all[0].textContent).not.toContain('Orphaned');
+    expect(all[1].textContent).toContain('gone');
+    expect(within(all[1] as HTMLElement).getByText('Orphaned')).toBeTruthy();
+    expect(within(all[2] as HTMLElement).getByText('Orphaned')).toBeTruthy();
+    expect(within(all[3] as HTMLElement).queryByTestId('node-vm')).toBeNull();
+
+    const select = screen.getByLabelText('VM') as HTMLSelectElement;
+    expect(Array.from(select.options).map((o) => o.textContent)).toEqual(['Any', 'Runs on a known VM', 'Orphaned']);
+    fireEvent.change(select, { target: { value: 'true' } });
+    expect(new URLSearchParams(window.location.search).get('orphaned')).toBe('true');
+    expect(rows(container)).toHaveLength(2);
+    expect(screen.getByText(/2 of 4 machines/)).toBeTruthy();
+    fireEvent.change(select, { target: { value: 'false' } });
+    expect(rows(container)).toHaveLength(1);
+    expect(rows(container)[0].textContent).toContain('host-00001');
+    fireEvent.click(screen.getByRole('button', { name: 'Clear filters' }));
+    expect(new URLSearchParams(window.location.search).has('orphaned')).toBe(false);
+    expect(rows(container)).toHaveLength(4);
+  });
+
+  it('reads orphaned=true from the URL (the overview links there) and shows the VM in the details', async () => {
+    signInAs('viewer');
+    setNodes(nodes(3, (i) => (i === 1 ? { vm: vm(11, true), orphaned: true } : {})));
+    window.history.replaceState(null, '', '/machines?orphaned=true');
+    const { container } = render(<Machines />);
+    expect((screen.getByLabelText('VM') as HTMLSelectElement).value).toBe('true');
+    expect(rows(container)).toHaveLength(1);
+    fireEvent.click(within(rows(container)[0] as HTMLElement).getByRole('button', { name: 'host-00002' }));
+    const dialog = await screen.findByRole('dialog');
+    const d = within(dialog).getByTestId('details-vm');
+    expect(within(d).getByRole('link', { name: 'vm-11' }).getAttribute('href')).toBe('/vms?vm=11');
+    expect(d.textContent).toContain('aws · prod');
+    expect(d.textContent).toContain('Orphaned');
+  });
+});
+
 describe('VirtualList', () => {
   it('renders the rows in view and follows scrolling', () => {
     const items = Array.from({ length: 1000 }, (_, i) => i);

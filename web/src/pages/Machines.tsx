@@ -13,7 +13,7 @@ import { useDebounced, useMediaQuery, useNow } from '../lib/hooks';
 import { ensureNodes, isExitRoute, loadNodes, useNodes } from '../lib/nodes';
 import { Link, setQuery, useLocation } from '../lib/router';
 import { useCan } from '../lib/session';
-import { facets, filterNodes, filterQuery, isExpired, readFilters, sortNodes, type Filters, type SortKey } from './machineFilters';
+import { facets, filterNodes, filterQuery, isExpired, isOrphaned, readFilters, sortNodes, type Filters, type SortKey } from './machineFilters';
 import { DetailsDialog, RenameDialog, RoutesDialog, TagsDialog, dropNode, putNode } from './NodeDialogs';
 
 type Action = { kind: 'details' | 'rename' | 'tags' | 'routes' | 'expire' | 'revoke'; node: Node };
@@ -21,7 +21,7 @@ type Action = { kind: 'details' | 'rename' | 'tags' | 'routes' | 'expire' | 'rev
 const COLUMNS: { key: SortKey; label: string; className: string }[] = [
   { key: 'name', label: 'Machine', className: 'c-name' },
   { key: 'address', label: 'Addresses', className: 'c-addr' },
-  { key: 'os', label: 'OS', className: 'c-os' },
+  { key: 'os', label: 'OS / VM', className: 'c-os' },
   { key: 'lastSeen', label: 'Last seen', className: 'c-seen' },
   { key: 'expiry', label: 'Key expiry', className: 'c-exp' },
 ];
@@ -65,10 +65,10 @@ export function Machines() {
   const shown = useMemo(
     () => filterNodes(sorted, f, now),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [sorted, f.q, f.user, f.tag, f.online, f.expired, now],
+    [sorted, f.q, f.user, f.tag, f.online, f.expired, f.orphaned, now],
   );
   const { users, tags } = useMemo(() => facets(all), [all]);
-  const filtered = !!(f.q || f.user || f.tag || f.online || f.expired);
+  const filtered = !!(f.q || f.user || f.tag || f.online || f.expired || f.orphaned);
 
   const set = (changes: Partial<Filters>) => setQuery(filterQuery({ ...f, ...changes }));
   const sortBy = (key: SortKey) => set({ sort: key, dir: f.sort === key && f.dir === 'asc' ? 'desc' : 'asc' });
@@ -138,6 +138,11 @@ export function Machines() {
           <option value="true">Key expired</option>
           <option value="false">Key valid</option>
         </select>
+        <select aria-label="VM" value={f.orphaned} onChange={(e) => set({ orphaned: e.target.value as Filters['orphaned'] })}>
+          <option value="">Any</option>
+          <option value="false">Runs on a known VM</option>
+          <option value="true">Orphaned</option>
+        </select>
         {filtered && (
           <button
             type="button"
@@ -145,7 +150,7 @@ export function Machines() {
             onClick={() => {
               pushed.current = '';
               setText('');
-              setQuery({ q: undefined, user: undefined, tag: undefined, online: undefined, expired: undefined });
+              setQuery({ q: undefined, user: undefined, tag: undefined, online: undefined, expired: undefined, orphaned: undefined });
             }}
           >
             Clear filters
@@ -281,6 +286,20 @@ interface RowProps {
   onAction: (kind: Action['kind'], node: Node) => void;
 }
 
+/** NodeVMLine is the inventory VM a node runs on, linking to it on the VMs page. */
+export function NodeVMLine({ vm }: { vm: NonNullable<Node['vm']> }) {
+  const where = [vm.provider, vm.cloudName].filter(Boolean).join(' · ');
+  return (
+    <span className="owner" data-testid="node-vm">
+      <Link to={`/vms?vm=${vm.key}`} title={`VM ${vm.name}${where ? ` (${where})` : ''}${vm.gone ? ', gone from its cloud' : ''}`}>
+        {vm.name}
+      </Link>
+      {vm.gone && <Badge tone="bad">gone</Badge>}
+      {where && <span>{where}</span>}
+    </span>
+  );
+}
+
 const MachineRow = memo(function MachineRow({ node: n, now, canEdit, onAction }: RowProps) {
   const expired = isExpired(n, now);
   const subnets = n.approvedRoutes.filter((r) => !isExitRoute(r));
@@ -314,6 +333,11 @@ const MachineRow = memo(function MachineRow({ node: n, now, canEdit, onAction }:
                 Routes pending
               </Badge>
             )}
+            {isOrphaned(n) && (
+              <Badge tone="bad" title={n.vm ? `Its VM ${n.vm.name} is gone from ${n.vm.cloudName}` : 'Its VM is gone from its cloud'}>
+                Orphaned
+              </Badge>
+            )}
           </div>
         </div>
       </div>
@@ -326,7 +350,16 @@ const MachineRow = memo(function MachineRow({ node: n, now, canEdit, onAction }:
         ))}
       </div>
       <div role="cell" className="c-os">
-        {n.os && n.os !== 'unknown' ? n.os : <span className="muted">—</span>}
+        {n.vm ? (
+          <div className="stack">
+            <span>{n.os && n.os !== 'unknown' ? n.os : <span className="muted">—</span>}</span>
+            <NodeVMLine vm={n.vm} />
+          </div>
+        ) : n.os && n.os !== 'unknown' ? (
+          n.os
+        ) : (
+          <span className="muted">—</span>
+        )}
       </div>
       <div role="cell" className="c-seen">
         {n.online ? (

@@ -8,6 +8,7 @@ import { Badge, Field } from '../components/ui';
 import { dateTime, ago, until } from '../lib/format';
 import { isExitRoute, nodesStore } from '../lib/nodes';
 import { toast } from '../components/Toasts';
+import { Link } from '../lib/router';
 
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const TAG_RE = /^tag:[a-z0-9][a-z0-9-]{0,62}$/;
@@ -241,6 +242,24 @@ export function DetailsDialog({ node, onClose }: { node: Node; onClose: () => vo
       </span>,
     ],
     ['OS', node.os === 'unknown' ? 'Not known yet' : node.os],
+    [
+      'VM',
+      node.vm ? (
+        <span data-testid="details-vm">
+          <Link to={`/vms?vm=${node.vm.key}`} onClick={onClose}>
+            {node.vm.name}
+          </Link>{' '}
+          <span className="muted">
+            {[node.vm.provider, node.vm.cloudName, node.vm.state].filter(Boolean).join(' · ')}
+          </span>{' '}
+          {(node.vm.gone || node.orphaned) && <Badge tone="bad">Orphaned: the VM is gone from its cloud</Badge>}
+        </span>
+      ) : node.orphaned ? (
+        <Badge tone="bad">Orphaned: the VM is gone from its cloud</Badge>
+      ) : (
+        <span className="muted">Not matched to a cloud VM</span>
+      ),
+    ],
     ['Status', node.online ? 'Connected' : `Last seen ${ago(node.lastSeen)}`],
     ['Key expiry', node.expiry ? `${dateTime(node.expiry)} (${until(node.expiry)})` : 'Never'],
     ['Created', dateTime(node.createdAt)],

@@ -12,6 +12,8 @@ export interface Filters {
   tag: string;
   online: Tri;
   expired: Tri;
+  /** 'true': the node's VM is gone from its cloud; 'false': it runs on a known (present) VM. */
+  orphaned: Tri;
   sort: SortKey;
   dir: 'asc' | 'desc';
 }
@@ -30,6 +32,7 @@ export function readFilters(sp: URLSearchParams): Filters {
     tag: sp.get('tag') ?? '',
     online: tri(sp.get('online')),
     expired: tri(sp.get('expired')),
+    orphaned: tri(sp.get('orphaned')),
     sort: sort && SORTS.includes(sort) ? sort : 'name',
     dir: sp.get('dir') === 'desc' ? 'desc' : 'asc',
   };
@@ -43,9 +46,20 @@ export function filterQuery(f: Partial<Filters>): Record<string, string | undefi
     tag: f.tag || undefined,
     online: f.online || undefined,
     expired: f.expired || undefined,
+    orphaned: f.orphaned || undefined,
     sort: f.sort && f.sort !== 'name' ? f.sort : undefined,
     dir: f.dir === 'desc' ? 'desc' : undefined,
   };
+}
+
+/** runsOnKnownVM: the node is matched to an inventory VM that is still present in its cloud. */
+export function runsOnKnownVM(n: Node): boolean {
+  return !!n.vm && !n.vm.gone && !n.orphaned;
+}
+
+/** isOrphaned: the node's VM vanished from its cloud. */
+export function isOrphaned(n: Node): boolean {
+  return !!n.orphaned || !!n.vm?.gone;
 }
 
 export function isExpired(n: Node, now: number): boolean {
@@ -58,7 +72,7 @@ const hayCache = new WeakMap<Node, string>();
 export function haystack(n: Node): string {
   let h = hayCache.get(n);
   if (h === undefined) {
-    h = [n.name, n.hostname, n.user, ...n.ipAddresses, ...n.tags, n.os === 'unknown' ? '' : n.os].join('\u0000').toLowerCase();
+    h = [n.name, n.hostname, n.user, ...n.ipAddresses, ...n.tags, n.os === 'unknown' ? '' : n.os, n.vm?.name ?? ''].join('\u0000').toLowerCase();
     hayCache.set(n, h);
   }
   return h;
@@ -70,13 +84,15 @@ export function filterNodes(nodes: readonly Node[], f: Filters, now = Date.now()
   const qid = /^\d+$/.test(q) ? Number(q) : -1;
   const online = f.online === '' ? null : f.online === 'true';
   const expired = f.expired === '' ? null : f.expired === 'true';
-  if (!q && !f.user && !f.tag && online === null && expired === null) return nodes as Node[];
+  const orphaned = f.orphaned === '' || f.orphaned === undefined ? null : f.orphaned === 'true';
+  if (!q && !f.user && !f.tag && online === null && expired === null && orphaned === null) return nodes as Node[];
   const out: Node[] = [];
   for (const n of nodes) {
     if (f.user && n.user !== f.user) continue;
     if (f.tag && !n.tags.includes(f.tag)) continue;
     if (online !== null && n.online !== online) continue;
     if (expired !== null && isExpired(n, now) !== expired) continue;
+    if (orphaned !== null && (orphaned ? !isOrphaned(n) : !runsOnKnownVM(n))) continue;
     if (q && n.id !== qid && !haystack(n).includes(q)) continue;
     out.push(n);
   }
