@@ -21,7 +21,7 @@ type Action = { kind: 'details' | 'rename' | 'tags' | 'routes' | 'expire' | 'rev
 const COLUMNS: { key: SortKey; label: string; className: string }[] = [
   { key: 'name', label: 'Machine', className: 'c-name' },
   { key: 'address', label: 'Addresses', className: 'c-addr' },
-  { key: 'os', label: 'OS / VM', className: 'c-os' },
+  { key: 'os', label: 'OS', className: 'c-os' },
   { key: 'lastSeen', label: 'Last seen', className: 'c-seen' },
   { key: 'expiry', label: 'Key expiry', className: 'c-exp' },
 ];
@@ -290,12 +290,15 @@ interface RowProps {
 export function NodeVMLine({ vm }: { vm: NonNullable<Node['vm']> }) {
   const where = [vm.provider, vm.cloudName].filter(Boolean).join(' · ');
   return (
-    <span className="owner" data-testid="node-vm">
-      <Link to={`/vms?vm=${vm.key}`} title={`VM ${vm.name}${where ? ` (${where})` : ''}${vm.gone ? ', gone from its cloud' : ''}`}>
-        {vm.name}
-      </Link>
-      {vm.gone && <Badge tone="bad">gone</Badge>}
-      {where && <span>{where}</span>}
+    <span data-testid="node-vm" title={`Runs on the VM ${vm.name}${where ? ` (${where})` : ''}${vm.gone ? ', gone from its cloud' : ''}`}>
+      · VM <Link to={`/vms?vm=${vm.key}`}>{vm.name}</Link>
+      {vm.gone && (
+        <>
+          {' '}
+          <Badge tone="bad">gone</Badge>
+        </>
+      )}
+      {where && ` (${where})`}
     </span>
   );
 }
@@ -338,6 +341,7 @@ const MachineRow = memo(function MachineRow({ node: n, now, canEdit, onAction }:
                 Orphaned
               </Badge>
             )}
+            {n.vm && <NodeVMLine vm={n.vm} />}
           </div>
         </div>
       </div>
@@ -350,16 +354,7 @@ const MachineRow = memo(function MachineRow({ node: n, now, canEdit, onAction }:
         ))}
       </div>
       <div role="cell" className="c-os">
-        {n.vm ? (
-          <div className="stack">
-            <span>{n.os && n.os !== 'unknown' ? n.os : <span className="muted">—</span>}</span>
-            <NodeVMLine vm={n.vm} />
-          </div>
-        ) : n.os && n.os !== 'unknown' ? (
-          n.os
-        ) : (
-          <span className="muted">—</span>
-        )}
+        {n.os && n.os !== 'unknown' ? n.os : <span className="muted">—</span>}
       </div>
       <div role="cell" className="c-seen">
         {n.online ? (

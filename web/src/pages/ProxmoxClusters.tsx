@@ -258,7 +258,7 @@ function ClusterSection({ c, open, toggle, now }: { c: Cluster; open: Set<string
           {c.error && !c.stale && <Badge tone="bad">Sync error</Badge>}
         </div>
         <div className="pve-meta muted">
-          <Link to={`/clouds/${c.cloudId}/vms`}>{c.cloudName}</Link>
+          Account <Link to={`/clouds/${c.cloudId}/vms`}>{c.cloudName}</Link>
         </div>
       </div>
       <div className="pve-stats">
