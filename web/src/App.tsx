@@ -13,6 +13,8 @@ import { Audit } from './pages/Audit';
 import { Keys } from './pages/Keys';
 import { Logins } from './pages/Logins';
 import { Machines } from './pages/Machines';
+import { Overview } from './pages/Overview';
+import { ProxmoxClusters } from './pages/ProxmoxClusters';
 import { Policy } from './pages/Policy';
 import { Register } from './pages/Register';
 import { Settings } from './pages/Settings';
@@ -33,7 +35,9 @@ interface NavItem {
 }
 
 const NAV: NavItem[] = [
+  { to: '/', label: 'Overview', min: 'viewer' },
   { to: '/machines', label: 'Machines', min: 'viewer', also: ['/register'] },
+  { to: '/proxmox', label: 'Proxmox', min: 'viewer' },
   { to: '/logins', label: 'Pending logins', min: 'operator' },
   { to: '/keys', label: 'Keys', min: 'viewer' },
   { to: '/users', label: 'Users', min: 'viewer' },
@@ -69,7 +73,6 @@ export function App() {
   useEffect(() => {
     if (s.status === 'signedOut' && loc.path !== '/signin') navigate(signInPath(loc.href), { replace: true });
     if (s.status === 'signedIn' && loc.path === '/signin') navigate(safeNext(loc.search.get('next')), { replace: true });
-    if (s.status === 'signedIn' && loc.path === '/') navigate('/machines', { replace: true });
   }, [s.status, loc.path, loc.href, loc.search]);
 
   if (bootError) {
@@ -98,7 +101,9 @@ export function App() {
 
 function Routes({ path }: { path: string }) {
   let m: Record<string, string> | null;
-  if (path === '/machines' || path === '/') return <Machines />;
+  if (path === '/') return <Overview />;
+  if (path === '/machines') return <Machines />;
+  if (path === '/proxmox') return <ProxmoxClusters />;
   if (path === '/logins') return <Logins />;
   if ((m = match('/logins/:authId', path))) return <Logins authId={m.authId} />;
   if (path === '/register') return <Register />;
@@ -112,7 +117,7 @@ function Routes({ path }: { path: string }) {
       <div className="error-state">
         <h1>Page not found</h1>
         <p>
-          There is nothing at <code>{path}</code>. <Link to="/machines">Go to Machines</Link>.
+          There is nothing at <code>{path}</code>. <Link to="/">Go to the overview</Link>.
         </p>
       </div>
     </div>
@@ -134,7 +139,7 @@ function Shell({ children }: { children: ReactNode }) {
         Skip to content
       </a>
       <header className="topbar">
-        <Link to="/machines" className="brand">
+        <Link to="/" className="brand">
           <span className="logo" aria-hidden="true" />
           <span>Neogenesys Console</span>
         </Link>

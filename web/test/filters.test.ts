@@ -99,6 +99,16 @@ describe('live node events', () => {
     expect(normalizeNode({ id: 5 }).ipAddresses).toEqual([]);
   });
 
+  it("keeps the console's own fields (OS, VM, orphaned) that events lack", () => {
+    const vm = { key: 7, name: 'web-vm', provider: 'lxd', cloudName: 'lab', state: 'running', gone: false };
+    const list = [node({ id: 1, os: 'debian', vm, orphaned: false })];
+    const headscaleNode = { id: 1, name: 'web', online: true }; // what a node.online event carries
+    const out = applyNodeEvent(list, { id: 1, type: 'node.online', time: '', data: headscaleNode });
+    expect(out[0]).toMatchObject({ online: true, os: 'debian', vm, orphaned: false });
+    const updated = applyNodeEvent(out, { id: 2, type: 'node.updated', time: '', data: { ...headscaleNode, os: 'ubuntu' } });
+    expect(updated[0].os).toBe('ubuntu');
+  });
+
   it('folds a burst of events in one pass, keeping the order', () => {
     const list = [node({ id: 1 }), node({ id: 2 }), node({ id: 3 })];
     const ev = (type: string, data: object) => ({ id: 0, type, time: '', data });

@@ -89,9 +89,14 @@ export function applyNodeEvents(list: Node[], events: readonly LiveEvent[]): Nod
       case 'node.added':
       case 'node.online':
       case 'node.offline':
-      case 'node.updated':
-        m.set(data.id, normalizeNode(data as Partial<Node> & { id: number }));
+      case 'node.updated': {
+        // Events carry Headscale's node; the console's own fields (the OS
+        // and VM from the inventory, orphaned) stay from the list.
+        const prev = m.get(data.id);
+        const kept = prev ? { os: prev.os, vm: prev.vm, orphaned: prev.orphaned } : {};
+        m.set(data.id, normalizeNode({ ...kept, ...data } as Partial<Node> & { id: number }));
         break;
+      }
     }
   }
   return m ? [...m.values()] : list;
@@ -119,6 +124,20 @@ function flush() {
   if (next !== s.nodes) nodesStore.set({ ...s, nodes: next });
 }
 
+/**
+ * Events after which a node's VM may have changed (a VM appeared or went,
+ * a node joined and is matched to its VM): the list is reloaded once,
+ * RELINK_MS after the first of them, to pick up the console's links.
+ */
+const RELINK = new Set(['node.added', 'vm.inventory', 'vm.enroll']);
+export const RELINK_MS = 1500;
+let relinkTimer: ReturnType<typeof setTimeout> | undefined;
+
+function relink() {
+  relinkTimer = undefined;
+  if (nodesStore.get().nodes) void loadNodes();
+}
+
 /** startNodesLive keeps the store current while signed in. */
 export function startNodesLive(): void {
   if (unsub) return;
@@ -128,7 +147,9 @@ export function startNodesLive(): void {
       if (nodesStore.get().nodes) void loadNodes();
       return;
     }
-    if (!e.type.startsWith('node.') || !nodesStore.get().nodes) return;
+    if (!nodesStore.get().nodes) return;
+    if (RELINK.has(e.type)) relinkTimer ??= setTimeout(relink, RELINK_MS);
+    if (!e.type.startsWith('node.')) return;
     queue.push(e);
     flushTimer ??= setTimeout(flush, BATCH_MS);
   });
@@ -139,6 +160,8 @@ export function stopNodesLive(): void {
   unsub = undefined;
   clearTimeout(flushTimer);
   flushTimer = undefined;
+  clearTimeout(relinkTimer);
+  relinkTimer = undefined;
   queue = [];
   seq++;
   nodesStore.set({ nodes: null, loading: false });

@@ -42,7 +42,7 @@ export function signInPath(from = currentLocation().href): string {
 
 /** safeNext keeps a post-sign-in target inside this app. */
 export function safeNext(next: string | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/signin')) return '/machines';
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/signin')) return '/';
   return next;
 }
 
