@@ -1758,21 +1758,105 @@ export interface components {
         };
         /** @description Counts across clouds, regions, VMs and nodes */
         Overview: {
-            [key: string]: unknown;
-        };
-        ProxmoxClusters: {
-            clusters: ({
-                name?: string;
-                cloudId?: number;
-                standalone?: boolean;
-                /** @enum {string} */
-                health?: "all-active" | "degraded" | "critical";
-                nodes?: {
-                    [key: string]: unknown;
+            /** Format: date-time */
+            at: string;
+            clouds: {
+                total: number;
+                byKind: {
+                    [key: string]: number;
+                };
+                /** @description Last sync succeeded within 3 sync intervals */
+                connected: number;
+                syncing: number;
+                /** @description Serving last good data */
+                stale: number;
+                /** @description The last sync failed */
+                erroring: number;
+            };
+            regions: {
+                total: number;
+                list: {
+                    provider: string;
+                    region: string;
+                    vms: number;
                 }[];
-            } & {
-                [key: string]: unknown;
-            })[];
+            };
+            vms: {
+                total: number;
+                stale: number;
+                gone: number;
+                byState: {
+                    [key: string]: number;
+                };
+                byProvider: {
+                    [key: string]: number;
+                };
+                /** @description enrolled-online, enrolled-offline, not-enrolled (always present) */
+                byEnrollment: {
+                    [key: string]: number;
+                };
+            };
+            nodes: {
+                total: number;
+                online: number;
+                offline: number;
+                /** @description Nodes matched to a present VM */
+                linked: number;
+                /** @description Nodes whose VM is gone from its cloud */
+                orphaned: number;
+            };
+        };
+        /** @description Proxmox VE clusters and standalone hosts → nodes → guests */
+        ProxmoxClusters: {
+            clusters: {
+                /** @description The cluster's name; a standalone host's name */
+                name: string;
+                /** Format: int64 */
+                cloudId: number;
+                cloudName: string;
+                standalone: boolean;
+                /**
+                 * @description all-active: every node active; degraded: at most half inactive; critical: more than half inactive
+                 * @enum {string}
+                 */
+                health: "all-active" | "degraded" | "critical";
+                nodeCount: number;
+                activeNodes: number;
+                inactiveNodes: number;
+                guests: number;
+                guestStates: {
+                    [key: string]: number;
+                };
+                stale: boolean;
+                error?: string;
+                nodes: {
+                    name: string;
+                    /** @enum {string} */
+                    status: "active" | "late" | "inactive";
+                    active: boolean;
+                    /** @description PVE reports the node offline */
+                    offline: boolean;
+                    /**
+                     * Format: date-time
+                     * @description The last sync that listed its guests
+                     */
+                    lastSeen?: string;
+                    guests: number;
+                    running: number;
+                    vms: {
+                        /** Format: int64 */
+                        key: number;
+                        /** @description "qemu/100", "lxc/101" */
+                        id: string;
+                        name: string;
+                        state: string;
+                        /** @enum {string} */
+                        type?: "qemu" | "lxc";
+                        /** @enum {string} */
+                        enrollment: "enrolled-online" | "enrolled-offline" | "not-enrolled";
+                    }[];
+                }[];
+            }[];
         };
         /** @description The inventory VM a node runs on */
         NodeVM: {
