@@ -10,6 +10,8 @@ import { Link, match, navigate, useLocation } from './lib/router';
 import { can, loadSession, safeNext, sessionExpired, signInPath, signOut, useSession } from './lib/session';
 import type { Role } from './api/client';
 import { Audit } from './pages/Audit';
+import { CloudForm } from './pages/CloudForm';
+import { Clouds } from './pages/Clouds';
 import { Keys } from './pages/Keys';
 import { Logins } from './pages/Logins';
 import { Machines } from './pages/Machines';
@@ -37,6 +39,7 @@ interface NavItem {
 const NAV: NavItem[] = [
   { to: '/', label: 'Overview', min: 'viewer' },
   { to: '/machines', label: 'Machines', min: 'viewer', also: ['/register'] },
+  { to: '/clouds', label: 'Clouds', min: 'viewer' },
   { to: '/proxmox', label: 'Proxmox', min: 'viewer' },
   { to: '/logins', label: 'Pending logins', min: 'operator' },
   { to: '/keys', label: 'Keys', min: 'viewer' },
@@ -104,6 +107,9 @@ function Routes({ path }: { path: string }) {
   if (path === '/') return <Overview />;
   if (path === '/machines') return <Machines />;
   if (path === '/proxmox') return <ProxmoxClusters />;
+  if (path === '/clouds') return <Clouds />;
+  if (path === '/clouds/new') return <CloudForm />;
+  if ((m = match('/clouds/:id/edit', path)) && /^\d+$/.test(m.id)) return <CloudForm id={Number(m.id)} />;
   if (path === '/logins') return <Logins />;
   if ((m = match('/logins/:authId', path))) return <Logins authId={m.authId} />;
   if (path === '/register') return <Register />;
