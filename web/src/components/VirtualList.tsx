@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState, type ReactNode, type UIEvent } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type HTMLAttributes, type ReactNode, type UIEvent } from 'react';
 
 interface VirtualListProps<T> {
   items: readonly T[];
@@ -6,12 +6,20 @@ interface VirtualListProps<T> {
   /** Rows rendered above and below the visible ones. */
   overscan?: number;
   renderRow: (item: T, index: number) => ReactNode;
-  rowKey: (item: T) => string | number;
+  rowKey: (item: T, index: number) => string | number;
   className?: string;
   /** Height used before the container is measured (tests, first paint). */
   initialHeight?: number;
   ariaLabel?: string;
   ariaRowCount?: number;
+  /** Called with the first and last index in view (without overscan) when they change. */
+  onRange?: (first: number, last: number) => void;
+  /** Extra attributes of a row's element (data-testid, data-*). */
+  rowProps?: (item: T, index: number) => HTMLAttributes<HTMLDivElement> & Record<`data-${string}`, string | number | undefined>;
+  /** Role of each row element (default "row"; aria-rowindex only for rows). */
+  rowRole?: string;
+  /** Role of the scrolling container (default "rowgroup"). */
+  listRole?: string;
 }
 
 /**
@@ -28,6 +36,10 @@ export function VirtualList<T>({
   initialHeight = 600,
   ariaLabel,
   ariaRowCount,
+  onRange,
+  rowProps,
+  rowRole = 'row',
+  listRole = 'rowgroup',
 }: VirtualListProps<T>) {
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -59,15 +71,23 @@ export function VirtualList<T>({
   const total = items.length * rowHeight;
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const last = Math.min(items.length, Math.ceil((scrollTop + height) / rowHeight) + overscan);
+  const inFirst = Math.min(items.length, Math.floor(scrollTop / rowHeight));
+  const inLast = Math.max(inFirst, Math.min(items.length, Math.ceil((scrollTop + height) / rowHeight)) - 1);
+  const rangeRef = useRef(onRange);
+  rangeRef.current = onRange;
+  useEffect(() => {
+    rangeRef.current?.(inFirst, inLast);
+  }, [inFirst, inLast]);
   const rows: ReactNode[] = [];
   for (let i = first; i < last; i++) {
     const item = items[i];
     rows.push(
       <div
-        key={rowKey(item)}
+        {...rowProps?.(item, i)}
+        key={rowKey(item, i)}
         className="vrow"
-        role="row"
-        aria-rowindex={i + 2}
+        role={rowRole}
+        aria-rowindex={rowRole === 'row' ? i + 2 : undefined}
         style={{ transform: `translateY(${i * rowHeight}px)`, height: rowHeight }}
       >
         {renderRow(item, i)}
@@ -79,7 +99,7 @@ export function VirtualList<T>({
       ref={ref}
       className={`vlist ${className ?? ''}`}
       onScroll={(e: UIEvent<HTMLDivElement>) => setScrollTop(e.currentTarget.scrollTop)}
-      role="rowgroup"
+      role={listRole}
       aria-label={ariaLabel}
       aria-rowcount={ariaRowCount}
       data-rendered={last - first}
