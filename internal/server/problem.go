@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -141,6 +142,12 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		return
 	}
 	p := problemFor(err)
+	if r.Context().Err() != nil && errors.Is(err, context.Canceled) {
+		// The client went away (a closed tab, an aborted fetch): nobody
+		// reads the answer and nothing failed on our side.
+		log.Debug("request canceled by the client", "method", r.Method, "path", r.URL.Path)
+		return
+	}
 	if p.Status >= 500 && p.Code != "headscale_unavailable" {
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	}

@@ -1,10 +1,13 @@
 package server
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -198,4 +201,35 @@ func TestHeadscaleErrors(t *testing.T) {
 // one's do.
 func newStaleView(e *env) *tailnet.View {
 	return tailnet.NewView(e.fake, e.hub, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Second)
+}
+
+// A request its client abandoned is not a server fault: nothing is logged
+// at error level (closed tabs and aborted fetches would flood the log).
+func TestClientCancelIsNotAnError(t *testing.T) {
+	cases := []struct {
+		name      string
+		cancel    bool
+		err       error
+		wantError bool
+	}{
+		{"client gone", true, fmt.Errorf("store: get session: %w", context.Canceled), false},
+		{"server fault", false, errors.New("disk on fire"), true},
+		{"canceled but the client is still there", false, fmt.Errorf("x: %w", context.Canceled), true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var buf strings.Builder
+			log := slog.New(slog.NewTextHandler(&buf, nil))
+			ctx, cancel := context.WithCancel(context.Background())
+			if c.cancel {
+				cancel()
+			}
+			defer cancel()
+			r := httptest.NewRequestWithContext(ctx, "GET", "/api/v1/auth/me", nil)
+			writeError(httptest.NewRecorder(), r, log, c.err)
+			if got := strings.Contains(buf.String(), "level=ERROR"); got != c.wantError {
+				t.Fatalf("logged at error level = %v, want %v: %s", got, c.wantError, buf.String())
+			}
+		})
+	}
 }
