@@ -75,11 +75,11 @@ import './vms.css';
 /** SEARCH_DEBOUNCE_MS is how long typing pauses before the list filters. */
 export const SEARCH_DEBOUNCE_MS = 60;
 const TAG_DEBOUNCE_MS = 300;
-/** REFRESH_DEBOUNCE_MS gathers bursts of live events into one refresh. */
+/** REFRESH_DEBOUNCE_MS gathers bursts of live events into one refresh (at most one per interval). */
 export const REFRESH_DEBOUNCE_MS = 1000;
 
 const LIST_ROW = 60;
-const PHONE_ROW = 104;
+const PHONE_ROW = 120;
 const CARD_ROW = 172;
 
 type Action = { kind: 'power'; action: PowerAction; vm: VM } | { kind: 'enroll'; vm: VM };
@@ -207,19 +207,23 @@ export function VMs({ cloudId }: { cloudId?: number }) {
   const refreshTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const [drawerEpoch, setDrawerEpoch] = useState(0);
   useEffect(() => () => clearTimeout(refreshTimer.current), []);
-  const scheduleRefresh = useCallback(
-    (withClouds: boolean) => {
-      clearTimeout(refreshTimer.current);
-      refreshTimer.current = setTimeout(() => {
-        void pager.refresh();
-        setTotalEpoch((n) => n + 1);
-        setDrawerEpoch((n) => n + 1);
-        if (withClouds) void clouds.reload();
-      }, REFRESH_DEBOUNCE_MS);
-    },
-    [pager, clouds],
-  );
+  // One refresh at most every REFRESH_DEBOUNCE_MS: the first event of a burst
+  // starts the timer, later ones ride along (a busy tailnet never starves it).
   const cloudsStale = useRef(false);
+  const scheduleRefresh = (withClouds: boolean) => {
+    if (withClouds) cloudsStale.current = true;
+    if (refreshTimer.current !== undefined) return;
+    refreshTimer.current = setTimeout(() => {
+      refreshTimer.current = undefined;
+      void pager.refresh();
+      setTotalEpoch((n) => n + 1);
+      setDrawerEpoch((n) => n + 1);
+      if (cloudsStale.current) {
+        cloudsStale.current = false;
+        void clouds.reload();
+      }
+    }, REFRESH_DEBOUNCE_MS);
+  };
   useLive((e) => {
     switch (e.type) {
       case 'vm.state': {
@@ -231,7 +235,6 @@ export function VMs({ cloudId }: { cloudId?: number }) {
       case 'cloud.created':
       case 'cloud.updated':
       case 'cloud.deleted':
-        cloudsStale.current = true;
         scheduleRefresh(true);
         return;
       case 'vm.inventory':
@@ -241,10 +244,11 @@ export function VMs({ cloudId }: { cloudId?: number }) {
       case 'node.online':
       case 'node.offline':
       case 'node.updated':
-        scheduleRefresh(cloudsStale.current);
+        scheduleRefresh(false);
         return;
       case 'resync':
         clearTimeout(refreshTimer.current);
+        refreshTimer.current = undefined;
         pager.reload();
         void clouds.reload();
         setTotalEpoch((n) => n + 1);
