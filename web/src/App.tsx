@@ -22,6 +22,7 @@ import { Register } from './pages/Register';
 import { Settings } from './pages/Settings';
 import { SignIn } from './pages/SignIn';
 import { Users } from './pages/Users';
+import { VMs } from './pages/VMs';
 
 setClientHooks({
   onUnauthenticated: sessionExpired,
@@ -39,13 +40,14 @@ interface NavItem {
 const NAV: NavItem[] = [
   { to: '/', label: 'Overview', min: 'viewer' },
   { to: '/machines', label: 'Machines', min: 'viewer', also: ['/register'] },
+  { to: '/vms', label: 'VMs', min: 'viewer' },
   { to: '/clouds', label: 'Clouds', min: 'viewer' },
   { to: '/proxmox', label: 'Proxmox', min: 'viewer' },
-  { to: '/logins', label: 'Pending logins', min: 'operator' },
+  { to: '/logins', label: 'Logins', min: 'operator' },
   { to: '/keys', label: 'Keys', min: 'viewer' },
   { to: '/users', label: 'Users', min: 'viewer' },
-  { to: '/policy', label: 'Access controls', min: 'viewer' },
-  { to: '/audit', label: 'Audit log', min: 'viewer' },
+  { to: '/policy', label: 'Policy', min: 'viewer' },
+  { to: '/audit', label: 'Audit', min: 'viewer' },
   { to: '/settings', label: 'Settings', min: 'viewer' },
 ];
 
@@ -107,6 +109,8 @@ function Routes({ path }: { path: string }) {
   if (path === '/') return <Overview />;
   if (path === '/machines') return <Machines />;
   if (path === '/proxmox') return <ProxmoxClusters />;
+  if (path === '/vms') return <VMs />;
+  if ((m = match('/clouds/:id/vms', path)) && /^\d+$/.test(m.id)) return <VMs cloudId={Number(m.id)} />;
   if (path === '/clouds') return <Clouds />;
   if (path === '/clouds/new') return <CloudForm />;
   if ((m = match('/clouds/:id/edit', path)) && /^\d+$/.test(m.id)) return <CloudForm id={Number(m.id)} />;

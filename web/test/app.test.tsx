@@ -91,6 +91,6 @@ describe('App', () => {
     render(<App />);
     const nav = await screen.findByRole('navigation', { name: 'Main' });
     const links = Array.from(nav.querySelectorAll('a')).map((a) => a.textContent);
-    expect(links).toEqual(['Overview', 'Machines', 'Clouds', 'Proxmox', 'Keys', 'Users', 'Access controls', 'Audit log', 'Settings']);
+    expect(links).toEqual(['Overview', 'Machines', 'VMs', 'Clouds', 'Proxmox', 'Keys', 'Users', 'Policy', 'Audit', 'Settings']);
   });
 });
