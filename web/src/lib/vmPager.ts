@@ -69,7 +69,7 @@ export class Pager<T, F> {
     private fetchPage: FetchPage<T, F>,
     opts: PagerOptions = {},
   ) {
-    this.firstLimit = opts.firstLimit ?? 200;
+    this.firstLimit = opts.firstLimit ?? 100;
     this.pageLimit = opts.pageLimit ?? 1000;
     this.ahead = opts.ahead ?? 100;
   }

@@ -73,7 +73,7 @@ import {
 import './vms.css';
 
 /** SEARCH_DEBOUNCE_MS is how long typing pauses before the list filters. */
-export const SEARCH_DEBOUNCE_MS = 60;
+export const SEARCH_DEBOUNCE_MS = 0;
 const TAG_DEBOUNCE_MS = 300;
 /** REFRESH_DEBOUNCE_MS gathers bursts of live events into one refresh (at most one per interval). */
 export const REFRESH_DEBOUNCE_MS = 1000;
