@@ -31,31 +31,7 @@ import (
 // and the web app built with its dependencies (make web: npm ci && npm run build).
 func TestBrowser(t *testing.T) {
 	skipShort(t)
-	root := headscaletest.ModuleRoot(t)
-	webDir := filepath.Join(root, "web")
-	chromium := os.Getenv("NEOCONSOLE_CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("Chromium not found at %s: install it: apt-get install -y chromium (or set NEOCONSOLE_CHROMIUM)", chromium)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node not found: the browser tests need Node 20 (and npm ci in web/)")
-	}
-	if _, err := os.Stat(filepath.Join(webDir, "node_modules", "playwright-core")); err != nil {
-		t.Fatalf("web/node_modules/playwright-core is missing: run make web (npm ci in web/)")
-	}
-	if _, err := os.Stat(filepath.Join(webDir, "dist", "index.html")); err != nil {
-		// The console binary embeds web/dist when it is built: build the app first.
-		t.Log("web/dist/index.html is missing: running npm run build in web/ (make web does this)")
-		cmd := exec.Command("npm", "run", "build")
-		cmd.Dir = webDir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm run build: %v\n%s", err, out)
-		}
-	}
+	b := browserPrereqs(t)
 
 	c := consoletest.Start(t)
 	if r := c.Do(t, "GET", "/", "", nil); !strings.Contains(string(r.Body), `<div id="root">`) {
@@ -83,13 +59,6 @@ func TestBrowser(t *testing.T) {
 	m := headscaletest.StartMachine(t, "web-01")
 	laptop := headscaletest.StartMachine(t, "laptop") // waits for approval on the Pending logins page
 
-	shots := filepath.Join(root, "docs", "screenshots")
-	if v := os.Getenv("NEOCONSOLE_SCREENSHOTS"); v != "" {
-		shots = v // "-" turns them off
-	}
-	if shots == "-" {
-		shots = ""
-	}
 	tmp := t.TempDir()
 	enrollResult := filepath.Join(tmp, "enroll-result")
 	pendingURL := filepath.Join(tmp, "pending-url")
@@ -97,16 +66,16 @@ func TestBrowser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-concurrency=1", "--test-reporter=spec",
+	cmd := exec.CommandContext(ctx, b.node, "--test", "--test-concurrency=1", "--test-reporter=spec",
 		"e2e/console.test.mjs", "e2e/setup.test.mjs", "e2e/perf.test.mjs")
-	cmd.Dir = webDir
+	cmd.Dir = b.webDir
 	cmd.Env = append(os.Environ(),
 		"CONSOLE_URL="+c.URL,
 		"LOGIN_SERVER="+c.LoginServer,
 		"ADMIN_USER=alice", "ADMIN_PASSWORD="+adminPass,
 		"VIEWER_USER=victor", "VIEWER_PASSWORD="+viewerPass,
-		"CHROMIUM="+chromium,
-		"SCREENSHOT_DIR="+shots,
+		"CHROMIUM="+b.chromium,
+		"SCREENSHOT_DIR="+b.screenshots,
 		"ENROLL_RESULT="+enrollResult,
 		"PENDING_URL="+pendingURL,
 		"SETUP_URL="+fresh.URL, "SETUP_TOKEN="+setupToken[1],
