@@ -245,7 +245,10 @@ test('grid mode, one cloud, Proxmox clusters', async () => {
   await page.goto(`${env.url}/proxmox`);
   await page.getByTestId('proxmox-clusters').waitFor();
   await page.getByTestId('cluster-health').first().waitFor();
-  await shot(page, 'proxmox-clusters', { fullPage: true });
+  // One node opened down to its guests.
+  await page.getByTestId('pve-node').first().getByRole('button').first().click();
+  await page.getByTestId('pve-guest').first().waitFor();
+  await shot(page, 'proxmox-clusters');
   mark('grid, per-cloud list and clusters');
 });
 
