@@ -131,6 +131,17 @@ describe('Clouds page', () => {
     expect(screen.queryByRole('button', { name: /Add/ })).toBeNull();
   });
 
+  it('operators may sync, and do nothing else to an account', async () => {
+    signInAs('operator');
+    mockApi({ 'GET /api/v1/clouds': { clouds }, 'GET /api/v1/clouds/kinds': kinds });
+    render(<Clouds />);
+    await screen.findAllByTestId('cloud-card');
+    fireEvent.click(screen.getAllByRole('button', { name: /Actions for/ })[0]);
+    const items = screen.getAllByRole('menuitem').map((m) => m.textContent);
+    expect(items).toEqual(['Sync now']);
+    expect(screen.queryByTestId('add-cloud')).toBeNull();
+  });
+
   it('Add cloud offers the five kinds', async () => {
     signInAs('admin');
     mockApi({ 'GET /api/v1/clouds': { clouds: [] }, 'GET /api/v1/clouds/kinds': kinds });

@@ -126,6 +126,7 @@ export const RELOAD_AFTER_MS = 500;
 
 export function Clouds() {
   const isAdmin = useCan('admin');
+  const canSync = useCan('operator'); // POST /api/v1/clouds/{id}/sync is an operator's
   const { kinds } = useKinds();
   const [listed, setListed] = useState<Record<number, number>>({});
   const [runs, setRuns] = useState<Record<number, LastRun>>({});
@@ -230,6 +231,7 @@ export function Clouds() {
               run={runs[c.id]}
               check={checks[c.id]}
               isAdmin={isAdmin}
+              canSync={canSync}
               onSync={() => void syncNow(c)}
               onCheck={() => void check(c)}
               onRemove={() => setRemoving(c)}
@@ -296,6 +298,8 @@ interface CardProps {
   run?: LastRun;
   check?: CheckState;
   isAdmin: boolean;
+  /** Operators may sync; only admins change accounts. */
+  canSync: boolean;
   onSync: () => void;
   onCheck: () => void;
   onRemove: () => void;
@@ -311,18 +315,20 @@ function regionsText(c: CloudAccount, check?: CheckState): { text: string; title
   return null;
 }
 
-export function CloudCard({ cloud: c, kinds, now, listed, run, check, isAdmin, onSync, onCheck, onRemove }: CardProps) {
+export function CloudCard({ cloud: c, kinds, now, listed, run, check, isAdmin, canSync, onSync, onCheck, onRemove }: CardProps) {
   const s = c.sync;
   const status = cloudStatus(s);
   const title = kindTitle(c.kind, kinds);
   const headId = `cloud-${c.id}-name`;
   const regions = regionsText(c, check);
-  const items: MenuItem[] = [
-    { label: 'Sync now', onSelect: onSync, disabled: !!s?.syncing },
-    { label: 'Test connection', onSelect: onCheck, disabled: !!check?.busy },
-    { label: 'Edit…', onSelect: () => navigate(`/clouds/${c.id}/edit`) },
-    { label: 'Remove…', onSelect: onRemove, danger: true },
-  ];
+  const items: MenuItem[] = [];
+  if (canSync) items.push({ label: 'Sync now', onSelect: onSync, disabled: !!s?.syncing });
+  if (isAdmin)
+    items.push(
+      { label: 'Test connection', onSelect: onCheck, disabled: !!check?.busy },
+      { label: 'Edit…', onSelect: () => navigate(`/clouds/${c.id}/edit`) },
+      { label: 'Remove…', onSelect: onRemove, danger: true },
+    );
   const elapsed = s?.lastStart ? Math.max(0, Math.round((now - Date.parse(s.lastStart)) / 1000)) : 0;
   return (
     <article className={`cloud-card status-${status}`} data-testid="cloud-card" data-cloud-id={c.id} data-status={status} aria-labelledby={headId}>
@@ -333,7 +339,7 @@ export function CloudCard({ cloud: c, kinds, now, listed, run, check, isAdmin, o
           <div className="muted">{title}</div>
         </div>
         <Badge tone={STATUS_LABEL[status].tone}>{STATUS_LABEL[status].text}</Badge>
-        {isAdmin && <ActionMenu label={`Actions for ${c.name}`} items={items} />}
+        {items.length > 0 && <ActionMenu label={`Actions for ${c.name}`} items={items} />}
       </header>
 
       <dl className="cloud-facts">
