@@ -104,9 +104,12 @@ test('add a cloud of each kind through its form and see its VMs', async () => {
   }
   // The cards turn ok as their syncs finish; the inventory holds every VM
   // once the last one is folded in.
-  const total = await until('about 10,000 VMs in the inventory', async () => {
+  const total = await until('every account synced: about 10,000 VMs in the inventory', async () => {
+    const accounts = (await api(page, '/api/v1/clouds')).body.clouds;
+    if (accounts.length !== clouds.length || !accounts.every((a) => a.sync?.lastSuccess)) return false;
+    const sum = accounts.reduce((n, a) => n + a.sync.vms, 0);
     const n = (await api(page, '/api/v1/vms?limit=1')).body.total;
-    return n > 9000 && n;
+    return n > 9000 && n === sum && n;
   }, { timeout: 60_000 });
   mark(`all synced: ${total} VMs`);
   await shot(page, 'clouds', { fullPage: true });
