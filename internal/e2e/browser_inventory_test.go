@@ -95,54 +95,27 @@ func TestBrowserInventory(t *testing.T) {
 	tmp := t.TempDir()
 	joinResult := filepath.Join(tmp, "join-result")
 	perfOut := filepath.Join(tmp, "vms-perf.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, b.node, "--test", "--test-concurrency=1", "--test-reporter=spec",
-		"e2e/inventory.test.mjs", "e2e/vmsperf.test.mjs")
-	cmd.Dir = b.webDir
-	cmd.Env = append(os.Environ(),
-		"CONSOLE_URL="+c.URL,
-		"LOGIN_SERVER="+c.LoginServer,
-		"ADMIN_USER=alice", "ADMIN_PASSWORD="+adminPass,
-		"VIEWER_USER=victor", "VIEWER_PASSWORD="+viewerPass,
-		"CHROMIUM="+b.chromium,
-		"SCREENSHOT_DIR="+b.screenshots,
-		"CLOUDS="+string(cloudsJSON),
-		"JOIN_RESULT="+joinResult,
-		"PERF_OUT="+perfOut,
-	)
-	cmd.WaitDelay = 10 * time.Second
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start node: %v", err)
-	}
-
 	var wg sync.WaitGroup
-	var tail []string
 	var machineLog func() string
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	failRE := regexp.MustCompile(`^@@fail (\w+) (on|off)$`)
-	for sc.Scan() {
-		line := sc.Text()
-		t.Log(line)
-		tail = append(tail, line)
-		if len(tail) > 80 {
-			tail = tail[1:]
-		}
+	err = b.run(t, []string{"e2e/inventory.test.mjs", "e2e/vmsperf.test.mjs"}, []string{
+		"CONSOLE_URL=" + c.URL,
+		"LOGIN_SERVER=" + c.LoginServer,
+		"ADMIN_USER=alice", "ADMIN_PASSWORD=" + adminPass,
+		"VIEWER_USER=victor", "VIEWER_PASSWORD=" + viewerPass,
+		"CLOUDS=" + string(cloudsJSON),
+		"JOIN_RESULT=" + joinResult,
+		"PERF_OUT=" + perfOut,
+	}, func(line string) {
 		if m := failRE.FindStringSubmatch(line); m != nil {
-			if s := byKind[m[1]]; s != nil {
-				if m[2] == "on" {
-					s.Faults.Fail(1 << 20)
-				} else {
-					s.Faults.Fail(0)
-				}
-			} else {
+			s := byKind[m[1]]
+			switch {
+			case s == nil:
 				t.Errorf("the page asked to fail %q: no such simulator", m[1])
+			case m[2] == "on":
+				s.Faults.Fail(1 << 20)
+			default:
+				s.Faults.Fail(0)
 			}
 		}
 		if line == "@@join" {
@@ -154,17 +127,14 @@ func TestBrowserInventory(t *testing.T) {
 				join(t, lxd, m, c.LoginServer, joinResult)
 			}()
 		}
-	}
-	_, _ = io.Copy(io.Discard, stdout)
-	err = cmd.Wait()
+	})
 	wg.Wait()
 	if err != nil {
 		ml := ""
 		if machineLog != nil {
 			ml = machineLog()
 		}
-		t.Fatalf("browser tests failed (%v); last output:\n%s\nconsole log:\n%s\ntailscaled log:\n%s",
-			err, strings.Join(tail, "\n"), c.Log(), ml)
+		t.Fatalf("%v\nconsole log:\n%s\ntailscaled log:\n%s", err, c.Log(), ml)
 	}
 	if b, err := os.ReadFile(perfOut); err == nil {
 		t.Logf("VMs page performance: %s", b)
@@ -188,6 +158,46 @@ func join(t *testing.T, lxd *lxdtest.Daemon, m *headscaletest.Machine, loginServ
 		return
 	}
 	write("ok")
+}
+
+// run runs the node test files in web/ with env (plus CHROMIUM and
+// SCREENSHOT_DIR), logging every line of their output and passing it to
+// onLine (in this goroutine: onLine may call t.Fatal). The error carries the
+// last lines of output.
+func (b browser) run(t *testing.T, files, env []string, onLine func(string)) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	args := append([]string{"--test", "--test-concurrency=1", "--test-reporter=spec"}, files...)
+	cmd := exec.CommandContext(ctx, b.node, args...)
+	cmd.Dir = b.webDir
+	cmd.Env = append(append(os.Environ(), env...), "CHROMIUM="+b.chromium, "SCREENSHOT_DIR="+b.screenshots)
+	cmd.WaitDelay = 10 * time.Second
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start node: %w", err)
+	}
+	var tail []string
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		t.Log(line)
+		tail = append(tail, line)
+		if len(tail) > 80 {
+			tail = tail[1:]
+		}
+		onLine(line)
+	}
+	_, _ = io.Copy(io.Discard, stdout)
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("browser tests failed (%w); last output:\n%s", err, strings.Join(tail, "\n"))
+	}
+	return nil
 }
 
 // browser is what a Playwright test needs.

@@ -1,14 +1,10 @@
 package e2e
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -64,44 +60,17 @@ func TestBrowser(t *testing.T) {
 	pendingURL := filepath.Join(tmp, "pending-url")
 	perfOut := filepath.Join(tmp, "perf.json")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, b.node, "--test", "--test-concurrency=1", "--test-reporter=spec",
-		"e2e/console.test.mjs", "e2e/setup.test.mjs", "e2e/perf.test.mjs")
-	cmd.Dir = b.webDir
-	cmd.Env = append(os.Environ(),
-		"CONSOLE_URL="+c.URL,
-		"LOGIN_SERVER="+c.LoginServer,
-		"ADMIN_USER=alice", "ADMIN_PASSWORD="+adminPass,
-		"VIEWER_USER=victor", "VIEWER_PASSWORD="+viewerPass,
-		"CHROMIUM="+b.chromium,
-		"SCREENSHOT_DIR="+b.screenshots,
-		"ENROLL_RESULT="+enrollResult,
-		"PENDING_URL="+pendingURL,
-		"SETUP_URL="+fresh.URL, "SETUP_TOKEN="+setupToken[1],
-		"PERF_OUT="+perfOut,
-	)
-	cmd.WaitDelay = 10 * time.Second
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start node: %v", err)
-	}
-
 	var wg sync.WaitGroup
-	var tail []string
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := sc.Text()
-		t.Log(line)
-		tail = append(tail, line)
-		if len(tail) > 80 {
-			tail = tail[1:]
-		}
+	err := b.run(t, []string{"e2e/console.test.mjs", "e2e/setup.test.mjs", "e2e/perf.test.mjs"}, []string{
+		"CONSOLE_URL=" + c.URL,
+		"LOGIN_SERVER=" + c.LoginServer,
+		"ADMIN_USER=alice", "ADMIN_PASSWORD=" + adminPass,
+		"VIEWER_USER=victor", "VIEWER_PASSWORD=" + viewerPass,
+		"ENROLL_RESULT=" + enrollResult,
+		"PENDING_URL=" + pendingURL,
+		"SETUP_URL=" + fresh.URL, "SETUP_TOKEN=" + setupToken[1],
+		"PERF_OUT=" + perfOut,
+	}, func(line string) {
 		if rest, ok := strings.CutPrefix(line, "@@enroll "); ok {
 			wg.Add(1)
 			go func() {
@@ -116,13 +85,10 @@ func TestBrowser(t *testing.T) {
 				pending(t, laptop, c.LoginServer, pendingURL)
 			}()
 		}
-	}
-	_, _ = io.Copy(io.Discard, stdout)
-	err = cmd.Wait()
+	})
 	wg.Wait()
 	if err != nil {
-		t.Fatalf("browser tests failed (%v); last output:\n%s\nconsole log:\n%s\ntailscaled log:\n%s",
-			err, strings.Join(tail, "\n"), c.Log(), m.Log())
+		t.Fatalf("%v\nconsole log:\n%s\ntailscaled log:\n%s", err, c.Log(), m.Log())
 	}
 	if b, err := os.ReadFile(perfOut); err == nil {
 		t.Logf("web console performance: %s", b)

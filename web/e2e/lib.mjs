@@ -100,3 +100,37 @@ export async function until(what, fn, { timeout = 20_000, every = 100 } = {}) {
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/**
+ * timeKeystroke types the last letter of a search and times, with the
+ * browser's clock, the input event to the page header's count (".page-head
+ * .sub") changing and painted. Returns { ms, t0, before, after }, or null
+ * when the count did not change within timeout.
+ */
+export async function timeKeystroke(page, inputId, key, { timeout = 10_000 } = {}) {
+  const before = await page.$eval('.page-head .sub', (el) => el.textContent);
+  await page.evaluate((id) => {
+    const input = document.getElementById(id);
+    const sub = document.querySelector('.page-head .sub');
+    window.__t0 = 0;
+    window.__t1 = 0;
+    input.addEventListener('input', () => (window.__t0 = performance.now()), { once: true, capture: true });
+    const start = sub.textContent;
+    const mo = new MutationObserver(() => {
+      if (sub.textContent !== start && !window.__t1) {
+        mo.disconnect();
+        requestAnimationFrame(() => (window.__t1 = performance.now()));
+      }
+    });
+    mo.observe(sub, { childList: true, subtree: true, characterData: true });
+  }, inputId);
+  await page.keyboard.type(key);
+  const changed = await page
+    .waitForFunction(() => window.__t1 > 0, null, { timeout })
+    .then(() => true)
+    .catch(() => false);
+  if (!changed) return null;
+  const { ms, t0 } = await page.evaluate(() => ({ ms: window.__t1 - window.__t0, t0: window.__t0 }));
+  const after = await page.$eval('.page-head .sub', (el) => el.textContent);
+  return { ms, t0, before, after };
+}

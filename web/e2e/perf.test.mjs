@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
-import { env, launch, signIn, watch } from './lib.mjs';
+import { env, launch, signIn, timeKeystroke, watch } from './lib.mjs';
 
 const N = 10_000;
 const FMR_BUDGET_MS = 1500;
@@ -102,26 +102,9 @@ test('Machines with 10,000 nodes: first meaningful render, filter latency, JS si
     await page.waitForFunction(() => document.querySelector('.page-head .sub')?.textContent.includes('10,000 machines,'));
     await search.fill(q.slice(0, -1));
     await page.waitForTimeout(250);
-    const before = await page.$eval('.page-head .sub', (el) => el.textContent);
-    await page.evaluate(() => {
-      const input = document.getElementById('machine-search');
-      const sub = document.querySelector('.page-head .sub');
-      window.__t0 = 0;
-      window.__t1 = 0;
-      input.addEventListener('input', () => (window.__t0 = performance.now()), { once: true, capture: true });
-      const start = sub.textContent;
-      const mo = new MutationObserver(() => {
-        if (sub.textContent !== start && !window.__t1) {
-          mo.disconnect();
-          requestAnimationFrame(() => (window.__t1 = performance.now()));
-        }
-      });
-      mo.observe(sub, { childList: true, subtree: true, characterData: true });
-    });
-    await page.keyboard.type(q.slice(-1));
-    await page.waitForFunction(() => window.__t1 > 0, null, { timeout: 10_000 });
-    const ms = await page.evaluate(() => window.__t1 - window.__t0);
-    const afterText = await page.$eval('.page-head .sub', (el) => el.textContent);
+    const k = await timeKeystroke(page, 'machine-search', q.slice(-1));
+    assert.ok(k, `typing the last letter of ${q} changed the count`);
+    const { ms, before, after: afterText } = k;
     assert.notEqual(afterText, before);
     latencies.push({ q, ms: Math.round(ms), shown: afterText });
   }

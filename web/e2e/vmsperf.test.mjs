@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { env, launch, signIn, watch } from './lib.mjs';
+import { env, launch, signIn, timeKeystroke, watch } from './lib.mjs';
 
 const FMR_BUDGET_MS = 1500;
 const FILTER_BUDGET_MS = 150;
@@ -68,40 +68,18 @@ test('VMs page with ~10,000 VMs: first meaningful render and filter latency', as
     await page.waitForFunction((t) => document.querySelector('.page-head .sub')?.textContent.includes(t), totalText);
     await search.fill(q.slice(0, -1));
     await page.waitForTimeout(400);
-    const beforeText = await page.$eval('.page-head .sub', (el) => el.textContent);
-    await page.evaluate(() => {
-      const input = document.getElementById('vm-search');
-      const sub = document.querySelector('.page-head .sub');
-      window.__t0 = 0;
-      window.__t1 = 0;
-      input.addEventListener('input', () => (window.__t0 = performance.now()), { once: true, capture: true });
-      const start = sub.textContent;
-      const mo = new MutationObserver(() => {
-        if (sub.textContent !== start && !window.__t1) {
-          mo.disconnect();
-          requestAnimationFrame(() => (window.__t1 = performance.now()));
-        }
-      });
-      mo.observe(sub, { childList: true, subtree: true, characterData: true });
-    });
-    await page.keyboard.type(q.slice(-1));
-    const changed = await page
-      .waitForFunction(() => window.__t1 > 0, null, { timeout: 5_000 })
-      .then(() => true)
-      .catch(() => false);
-    if (!changed) {
-      console.log(`vmsperf: typing the last letter of ${JSON.stringify(q)} left "${beforeText}" as it was`);
+    const k = await timeKeystroke(page, 'vm-search', q.slice(-1), { timeout: 5_000 });
+    if (!k) {
+      console.log(`vmsperf: typing the last letter of ${JSON.stringify(q)} did not change the count`);
       continue; // no figure
     }
-    const ms = await page.evaluate(() => window.__t1 - window.__t0);
     // Where the time went: the API request the keystroke made.
     const req = await page.evaluate(() => {
       const rs = performance.getEntriesByType('resource').filter((r) => r.name.includes('/api/v1/vms?') && r.startTime >= window.__t0);
       const r = rs[0];
       return r ? { startMs: Math.round(r.startTime - window.__t0), tookMs: Math.round(r.responseEnd - r.startTime), requests: rs.length } : null;
     });
-    const afterText = await page.$eval('.page-head .sub', (el) => el.textContent);
-    latencies.push({ q, ms: Math.round(ms), request: req, before: beforeText, shown: afterText });
+    latencies.push({ q, ms: Math.round(k.ms), request: req, before: k.before, shown: k.after });
   }
   assert.ok(latencies.length >= 3, `at least three keystrokes changed the rows (${JSON.stringify(latencies)})`);
 
